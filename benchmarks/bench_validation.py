@@ -1,0 +1,66 @@
+"""Validation speed: load_config vs python-jsonschema, and a cold `sat-config validate`.
+
+Figures are printed, not asserted (timed tests flake on shared machines). Targets from the
+foundation issue: load_config <= 40 us per call, >= 20x faster than python-jsonschema alone,
+cold validate well under 0.5 s.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import time
+import timeit
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+UPSTREAM = REPO / "tests" / "corpus" / "upstream"
+
+
+def per_call(fn, repeat: int = 7) -> float:
+    """Best-of-``repeat`` seconds per call (timeit's autorange picks the loop count)."""
+    timer = timeit.Timer(fn)
+    number, _ = timer.autorange()
+    return min(timer.repeat(repeat=repeat, number=number)) / number
+
+
+def main() -> None:
+    import sat_config
+    from sat_config._validate import _py_validator
+
+    models = sorted(UPSTREAM.glob("model_configs__*.json"), key=lambda p: p.stat().st_size)
+    largest = models[-1]
+    data = json.loads(largest.read_text())
+    text = largest.read_text()
+    sat_config.load_config(data)  # warm: schemas, validators, pydantic adapter
+
+    t_load = per_call(lambda: sat_config.load_config(data))
+    t_load_text = per_call(lambda: sat_config.load_config(text))
+    reference = _py_validator("config")
+    t_ref = per_call(lambda: reference.is_valid(data), repeat=5)
+
+    cold = []
+    for _ in range(7):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "sat_config", "validate", str(largest)], check=True,
+                       capture_output=True)
+        cold.append(time.perf_counter() - start)
+    bare = []
+    for _ in range(5):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        bare.append(time.perf_counter() - start)
+
+    print(f"config: {largest.name} ({largest.stat().st_size} bytes)")
+    print(f"load_config(dict)                 {t_load * 1e6:9.1f} us/call   (target <= 40 us)")
+    print(f"load_config(JSON text)            {t_load_text * 1e6:9.1f} us/call")
+    print(f"python-jsonschema is_valid        {t_ref * 1e6:9.1f} us/call")
+    print(f"ratio python-jsonschema/load_config {t_ref / t_load:7.1f}x      (target >= 20x)")
+    print(f"cold `sat-config validate` (median of 7) {statistics.median(cold) * 1e3:6.0f} ms "
+          f"(bare interpreter {statistics.median(bare) * 1e3:.0f} ms; target well under 500 ms)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+"""Load and validate configs: ``load_config`` returns a typed config or raises with every issue."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from . import schemas
+from ._errors import ConfigError, Issue, UnknownModelTypeError
+from ._parse import Document, parse
+from ._semantic import semantic_issues
+from ._validate import is_valid, schema_issues
+
+
+class ConfigWarning(UserWarning):
+    """A config is valid but probably not what its author meant (e.g. a key that is ignored)."""
+
+
+def _document(source: Any) -> Document:
+    return parse(source)
+
+
+def _issues(doc: Document, kind: str) -> list[Issue]:
+    if kind == schemas.ROOT and is_valid(doc.data, kind):
+        return _with_source(semantic_issues(doc.data, schema_valid=True), doc)
+    if doc.fmt == "dict":
+        from ._parse import _check_tree
+
+        _check_tree(doc.data, doc)  # NaN, depth, non-object root: raise a located ConfigError
+    issues = schema_issues(doc, kind)
+    if kind == schemas.ROOT and not any(i.rule == "unknown-model-type" for i in issues) \
+            and "model_type" in doc.data:
+        issues += _with_source(semantic_issues(doc.data, schema_valid=not issues), doc)
+    return issues
+
+
+def _with_source(issues: list[Issue], doc: Document) -> list[Issue]:
+    if not issues:
+        return issues
+    from dataclasses import replace
+
+    from ._validate import _path_tuple
+
+    out = []
+    for issue in issues:
+        where = doc.position(_path_tuple(issue.path)) if doc.fmt != "dict" else None
+        out.append(replace(issue, source=doc.source, line=where[0] if where else issue.line,
+                           column=where[1] if where else issue.column))
+    return out
+
+
+def validate(source: Any, *, kind: str = schemas.ROOT) -> list[Issue]:
+    """Every issue (errors and warnings) of a config; never raises for a bad config.
+
+    ``source`` is a path, JSON/YAML text or a dict. ``kind`` is ``"config"`` (model + training
+    config) or ``"dataset"``.
+    """
+    try:
+        doc = _document(source)
+        return _issues(doc, kind)
+    except ConfigError as exc:
+        return list(exc.issues)
+
+
+def _raise_or_warn(doc: Document, issues: list[Issue]) -> None:
+    errors = [i for i in issues if i.severity == "error"]
+    if errors:
+        cls = UnknownModelTypeError if any(i.rule == "unknown-model-type" for i in errors) \
+            else ConfigError
+        raise cls(issues, source=doc.source)
+    for issue in issues:
+        warnings.warn(issue.format(), ConfigWarning, stacklevel=3)
+
+
+def load_config(source: Any):
+    """Parse, validate (schema + semantic checks) and return the typed config.
+
+    Raises :class:`ConfigError` carrying every issue; ``UnknownModelTypeError`` (also a
+    ``NotImplementedError``) when ``model_type`` names no known type. Defaults are applied in the
+    returned object; the input is never modified.
+    """
+    if not isinstance(source, (dict, str, bytes)) and hasattr(source, "model_dump"):
+        return source  # already typed (it was validated when built)
+    doc = _document(source)
+    issues = _issues(doc, schemas.ROOT)
+    if issues:
+        _raise_or_warn(doc, issues)
+    from .models import training_config_adapter
+
+    return training_config_adapter().validate_python(doc.data)
+
+
+def load_dataset_config(source: Any):
+    """Like :func:`load_config`, for dataset configs (``--dataset-config``)."""
+    doc = _document(source)
+    issues = _issues(doc, schemas.DATASET)
+    if issues:
+        _raise_or_warn(doc, issues)
+    from .models import dataset_config_adapter
+
+    return dataset_config_adapter().validate_python(doc.data)
+
+
+def dump(config: Any) -> dict[str, Any]:
+    """A typed config back to plain JSON data, every default filled in."""
+    return config.model_dump(mode="json", by_alias=True)

@@ -1,0 +1,209 @@
+"""The ``sat-config`` command line: a thin layer over the library.
+
+Exit codes: 0 ok, 1 invalid config, 2 usage error (bad arguments, unreadable file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from . import schemas
+from ._errors import ConfigError, Issue
+
+OK, INVALID, USAGE = 0, 1, 2
+
+
+def _kind_of(data: Any) -> str:
+    return schemas.DATASET if isinstance(data, dict) and "dataset_type" in data else schemas.ROOT
+
+
+def validate_files(paths: Sequence[str], kind: str = "auto") -> dict[str, list[Issue]]:
+    """Issues per file (empty list = valid). Files that cannot be read carry an ``io`` issue."""
+    from ._parse import parse
+    from .api import _issues
+
+    results: dict[str, list[Issue]] = {}
+    for path in paths:
+        try:
+            doc = parse(path if path != "-" else sys.stdin.read())
+            results[path] = _issues(doc, _kind_of(doc.data) if kind == "auto" else kind)
+        except ConfigError as exc:
+            results[path] = [i if i.source else Issue(**{**i.to_dict(), "source": path})
+                             for i in exc.issues]
+    return results
+
+
+def _github(issue: Issue) -> str:
+    level = "error" if issue.severity == "error" else "warning"
+    props = [f"file={issue.source}"] if issue.source else []
+    if issue.line:
+        props += [f"line={issue.line}", f"col={issue.column or 1}"]
+    text = f"{issue.path}: {issue.message}" + (f" ({issue.suggestion})" if issue.suggestion else "")
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return f"::{level} {','.join(props)},title=sat-config::{text}"
+
+
+def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
+    results = validate_files(args.files, args.kind)
+    if any(i.rule == "io" for issues in results.values() for i in issues):
+        for issues in results.values():
+            for i in issues:
+                if i.rule == "io":
+                    print(f"sat-config: {i.source}: {i.message}", file=sys.stderr)
+        return USAGE
+    bad = {f for f, issues in results.items() if any(i.severity == "error" for i in issues)}
+    if args.format == "json":
+        payload = {"valid": not bad, "files": [
+            {"file": f, "valid": f not in bad, "issues": [i.to_dict() for i in issues]}
+            for f, issues in results.items()]}
+        json.dump(payload, out, indent=2)
+        out.write("\n")
+    else:
+        for f, issues in results.items():
+            for issue in issues:
+                print(_github(issue) if args.format == "github" else issue.format(), file=out)
+            if args.format == "text" and f not in bad:
+                print(f"{f}: ok", file=out)
+        if args.format == "text" and len(results) > 1:
+            print(f"{len(results) - len(bad)} valid, {len(bad)} invalid", file=out)
+    return INVALID if bad else OK
+
+
+def cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
+    if args.bundle:
+        from .bundle import bundle_text
+
+        out.write(bundle_text())
+        return OK
+    name = args.name or schemas.ROOT
+    if name not in schemas.names():
+        print(f"sat-config: no schema named {name!r}; known: {', '.join(schemas.names())}",
+              file=sys.stderr)
+        return USAGE
+    json.dump(schemas.load(name), out, indent=2, ensure_ascii=False)
+    out.write("\n")
+    return OK
+
+
+def _print_issues(exc: ConfigError) -> None:
+    for issue in exc.issues:
+        print(issue.format(), file=sys.stderr)
+
+
+def cmd_defaults(args: argparse.Namespace, out: TextIO) -> int:
+    from .api import dump, load_config
+
+    try:
+        config = load_config(args.file)
+    except ConfigError as exc:
+        _print_issues(exc)
+        return USAGE if any(i.rule == "io" for i in exc.issues) else INVALID
+    json.dump(dump(config), out, indent=2, ensure_ascii=False)
+    out.write("\n")
+    return OK
+
+
+def cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
+    from .explain import explain
+
+    if args.model_type and args.model_type not in schemas.model_types():
+        print(f"sat-config: unknown model type {args.model_type!r}; known: "
+              f"{', '.join(schemas.model_types())}", file=sys.stderr)
+        return USAGE
+    found = explain(args.path, args.model_type)
+    if not found:
+        print(f"sat-config: no key {args.path!r} in the schema"
+              + (f" of {args.model_type}" if args.model_type else ""), file=sys.stderr)
+        return USAGE
+    print("\n\n".join(info.format() for info in found), file=out)
+    return OK
+
+
+def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
+    from .starter import starter_config
+
+    if args.model_type not in schemas.model_types():
+        print(f"sat-config: unknown model type {args.model_type!r}; known: "
+              f"{', '.join(schemas.model_types())}", file=sys.stderr)
+        return USAGE
+    text = json.dumps(starter_config(args.model_type, schema_ref=args.schema_ref), indent=2) + "\n"
+    if args.output:
+        from pathlib import Path
+
+        target = Path(args.output)
+        if target.exists() and not args.force:
+            print(f"sat-config: {target} exists; pass --force to overwrite", file=sys.stderr)
+            return USAGE
+        target.write_text(text, encoding="utf-8")
+        print(f"wrote {target}", file=out)
+    else:
+        out.write(text)
+    return OK
+
+
+def cmd_train(args: argparse.Namespace, out: TextIO) -> int:
+    from .training.cli import run_train
+
+    return run_train(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sat-config", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="validate config files (JSON or YAML)")
+    p.add_argument("files", nargs="+", metavar="FILE", help="config files ('-' reads stdin)")
+    p.add_argument("--format", choices=["text", "json", "github"], default="text")
+    p.add_argument("--kind", choices=["auto", "config", "dataset"], default="auto",
+                   help="document type (auto: dataset configs are recognised by dataset_type)")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("schema", help="print a schema")
+    p.add_argument("name", nargs="?", metavar="MODEL_TYPE",
+                   help=f"one of: {', '.join(schemas.names())} (default: the root schema)")
+    p.add_argument("--bundle", action="store_true", help="one self-contained schema file")
+    p.set_defaults(func=cmd_schema)
+
+    p = sub.add_parser("defaults", help="print a config with every default filled in")
+    p.add_argument("file", metavar="FILE")
+    p.set_defaults(func=cmd_defaults)
+
+    p = sub.add_parser("explain", help="describe one key: type, default, bounds, meaning")
+    p.add_argument("path", metavar="PATH", help="e.g. training.demo.demo_every")
+    p.add_argument("--model-type", "-t", help="only this model type")
+    p.set_defaults(func=cmd_explain)
+
+    p = sub.add_parser("init", help="print (or write) a minimal valid starter config")
+    p.add_argument("model_type", metavar="MODEL_TYPE")
+    p.add_argument("--output", "-o", help="write to this file instead of stdout")
+    p.add_argument("--force", action="store_true", help="overwrite an existing --output file")
+    p.add_argument("--schema-ref", default=None,
+                   help="value of the $schema key (default: the installed bundled schema)")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("train", help="train a model from a config (needs the [train] extra)")
+    try:
+        from .training.cli import add_train_arguments
+    except ImportError:  # training package absent in a partial install
+        add_train_arguments = None
+    if add_train_arguments is not None:
+        add_train_arguments(p)
+    p.set_defaults(func=cmd_train)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args, out or sys.stdout)
+    except BrokenPipeError:
+        return OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

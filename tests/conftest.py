@@ -1,0 +1,43 @@
+"""Shared fixtures: where the corpora live."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "tests" / "corpus"
+EXAMPLES = REPO / "examples"
+# The upstream acceptance corpus sits beside the checkout (../shared); a plain clone may lack it.
+UPSTREAM = REPO.parent / "shared" / "corpus" / "upstream"
+
+
+def upstream_files(prefix: str = "") -> list[Path]:
+    return sorted(UPSTREAM.glob(f"{prefix}*.json")) if UPSTREAM.is_dir() else []
+
+
+def valid_cases() -> list[Path]:
+    return sorted((CORPUS / "valid").glob("*.json")) + sorted((CORPUS / "valid").glob("*.yaml"))
+
+
+def invalid_cases() -> list[Path]:
+    return sorted(p for p in (CORPUS / "invalid").glob("*.json") if not p.name.endswith(".expect.json")) \
+        + sorted((CORPUS / "invalid").glob("*.yaml"))
+
+
+def expectation(case: Path) -> dict:
+    sidecar = case.with_name(case.name.rsplit(".", 1)[0] + ".expect.json")
+    return json.loads(sidecar.read_text())
+
+
+def example_files() -> list[Path]:
+    return sorted(EXAMPLES.glob("*.json")) + sorted(EXAMPLES.glob("*.yaml"))
+
+
+@pytest.fixture
+def upstream_dir() -> Path:
+    if not UPSTREAM.is_dir():
+        pytest.skip("../shared/corpus/upstream is not present beside this checkout")
+    return UPSTREAM
