@@ -2179,6 +2179,12 @@ class ArcConfig(BaseModel):
     ode_warmup: Annotated[
         ArcOdeWarmup | None, Field(description="ODE warm-up; null = none.")
     ] = None
+    sampling: Annotated[
+        Any,
+        Field(
+            description="`sampling` is read but never used by upstream's ARC wrapper (no effect), so it is rejected."
+        ),
+    ] = None
     noise_dist: Annotated[
         ArcNoiseDist,
         Field(description="Timestep distributions.", validate_default=True),
