@@ -32,7 +32,8 @@ demo: $(STAMP)  ## the main job: train the tiny example autoencoder on synthetic
 	$(PY) -m sat_config.demo
 
 test: $(STAMP) $(JS_STAMP)  ## the whole fast test suite (Python + Node)
-	$(PY) -m pytest -q -n 2; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc
+	$(PY) -m pytest -q -n 2; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; \
+	npm --prefix $(JS) test --silent || rc=1; exit $$rc
 
 test-slow: $(STAMP) $(JS_STAMP)  ## only the slow training tests (DDP, longer runs)
 	$(PY) -m pytest -q -m slow
