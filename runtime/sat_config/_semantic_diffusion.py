@@ -1,0 +1,187 @@
+"""Checks JSON Schema cannot express for diffusion models (unconditional, conditional,
+inpainting; ARC post-training delegates to ``_semantic_arc``).
+
+The signal a backbone denoises is the audio (``audio_channels``) or the pretransform's encoding;
+its channels, the backbone's, ``model.io_channels`` and the conditioning widths must agree, and
+``sample_size`` must split into whole backbone steps. Paths start at ``base`` so that nested full
+configs (ARC teacher and discriminator) are checked by the same functions. Every check appends
+its issues to ``out``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._errors import Issue
+from ._schema_facts import defaults
+from ._semantic_autoencoder import (check_pretransform, downsampling_ratio, encoded_channels, err,
+                                    io_channels, warn)
+from ._semantic_backbones import Backbone, check_length, check_structure
+from ._semantic_cond_dims import check_cond_dims
+from ._semantic_conditioning import (INPAINT_IDS, Conditioning, check_conditioning,
+                                     check_demo_cond, check_references)
+
+COND_ID_KEYS = ("cross_attention_cond_ids", "global_cond_ids", "input_concat_ids",
+                "prepend_cond_ids")
+# Backbone keys that make it expect conditioning inputs.
+_CONDITIONING_KEYS = {"DAU1d": ("cond_dim", "cond_noise_aug"), "dit": ("input_concat_dim",),
+                      "adp_uncond_1d": ("context_features", "context_embedding_features",
+                                        "context_channels")}
+_AUDIO_CHANNELS = defaults("diffusion_cond")["audio_channels"]
+_PRE_ENCODED = defaults("diffusion_cond", "training")["pre_encoded"]
+_SHIFT = defaults("diffusion_cond", "model", "diffusion", "distribution_shift_options")
+_DEMO = defaults("diffusion_cond", "training", "demo")
+
+
+def check_signal(out: list[Issue], cfg: dict, base: str, *, pre_encoded: bool) -> None:
+    """The pretransform (if any) reads ``audio_channels``; nested autoencoders are consistent."""
+    pretransform = cfg["model"].get("pretransform")
+    if not pretransform:
+        return
+    # pre-encoded datasets never pass audio through the pretransform: only its own io counts
+    audio = io_channels(pretransform) if pre_encoded else None
+    check_pretransform(out, pretransform, f"{base}.model.pretransform",
+                       audio or cfg.get("audio_channels", _AUDIO_CHANNELS), cfg,
+                       reader="a diffusion model")
+
+
+def signal_channels(cfg: dict) -> int | None:
+    """Channels of the sequence the backbone denoises (None when unknown)."""
+    pretransform = cfg["model"].get("pretransform")
+    if pretransform:
+        return encoded_channels(pretransform)
+    return cfg.get("audio_channels", _AUDIO_CHANNELS)
+
+
+def check_backbone_io(out: list[Issue], bb: Backbone, want: int | None, why: str) -> None:
+    got = bb.io
+    if want is not None and got is not None and got != want:
+        out.append(err(f"{bb.path}.{bb.io_key}", f"the backbone denoises {got} channel(s) but "
+                       f"gets {want} ({why})", "backbone-io-channels",
+                       f"set {bb.io_key} to {want}"))
+
+
+def check_model_io(out: list[Issue], model: dict, path: str, signal: int | None) -> None:
+    """``model.io_channels`` is the channel count of the denoised signal."""
+    if signal is not None and model["io_channels"] != signal:
+        why = "the pretransform's encoded channels" if model.get("pretransform") \
+            else "audio_channels"
+        out.append(err(f"{path}.io_channels", f"io_channels is {model['io_channels']} but the "
+                       f"diffusion model denoises {signal} channels ({why})", "io-channels",
+                       f"set io_channels to {signal}"))
+
+
+# --- diffusion_uncond ------------------------------------------------------------------------
+
+
+def uncond_checks(cfg: dict[str, Any]) -> list[Issue]:
+    """Every semantic check of a ``diffusion_uncond`` config."""
+    out: list[Issue] = []
+    model = cfg["model"]
+    pre_encoded = cfg["training"].get("pre_encoded", _PRE_ENCODED)
+    check_signal(out, cfg, "$", pre_encoded=pre_encoded)
+    bb = Backbone("diffusion_uncond", model["type"], model.get("config") or {}, "$.model.config")
+    pretransform = model.get("pretransform")
+    why = "the pretransform's encoded channels" if pretransform else "audio_channels"
+    check_backbone_io(out, bb, signal_channels(cfg), why)
+    check_structure(out, bb)
+    _check_uncond_inputs(out, bb)
+    check_length(out, cfg, downsampling_ratio(pretransform), bb)
+    return out
+
+
+def _check_uncond_inputs(out: list[Issue], bb: Backbone) -> None:
+    """Unconditional wrappers pass no conditioning: no backbone may expect any."""
+    for key in _CONDITIONING_KEYS[bb.kind]:
+        value = bb.get(key)
+        if value and (key != "context_channels" or any(value)):
+            out.append(err(f"{bb.path}.{key}", f"{key} makes the backbone expect conditioning, "
+                           "but diffusion_uncond passes none: the first step fails",
+                           "uncond-conditioning", f"remove {key}"))
+
+
+# --- diffusion_cond / diffusion_cond_inpaint -------------------------------------------------
+
+
+def cond_checks(cfg: dict[str, Any]) -> list[Issue]:
+    """Every semantic check of a ``diffusion_cond`` or ``diffusion_cond_inpaint`` config."""
+    out: list[Issue] = []
+    training = cfg["training"]
+    inpainting = training.get("inpainting") is not None
+    conds = cond_model_checks(out, cfg, "$", inpainting=inpainting,
+                              pre_encoded=training.get("pre_encoded", _PRE_ENCODED))
+    if inpainting:
+        _check_inpainting(out, cfg, training["inpainting"])
+    if cfg["model_type"] == "diffusion_cond":
+        _check_demo(out, training.get("demo") or {}, conds)
+    if "arc" in training:
+        from ._semantic_arc import arc_checks
+
+        arc_checks(out, cfg)
+    return out
+
+
+def cond_model_checks(out: list[Issue], cfg: dict, base: str, *, inpainting: bool,
+                      pre_encoded: bool) -> Conditioning:
+    """The model of a conditional diffusion config at ``base`` (``$`` or a nested config);
+    returns its conditioning facts."""
+    model, mpath = cfg["model"], f"{base}.model"
+    diffusion, dpath = model["diffusion"], f"{base}.model.diffusion"
+    bb = Backbone(cfg["model_type"], diffusion["type"], diffusion["config"], f"{dpath}.config")
+    check_signal(out, cfg, base, pre_encoded=pre_encoded)
+    check_model_io(out, model, mpath, signal_channels(cfg))
+    check_backbone_io(out, bb, model["io_channels"], "model.io_channels")
+    check_structure(out, bb)
+    conds = Conditioning(model, f"{mpath}.conditioning")
+    check_references(out, diffusion, dpath, COND_ID_KEYS, conds, inpainting=inpainting)
+    check_cond_dims(out, bb, diffusion, dpath, conds, model["io_channels"])
+    used = {i for key in COND_ID_KEYS for i in diffusion.get(key) or ()}
+    check_conditioning(out, model, cfg, conds, mpath, used)
+    if diffusion.get("distribution_shift_options"):
+        _check_shift(out, diffusion["distribution_shift_options"],
+                     f"{dpath}.distribution_shift_options")
+    if base == "$":
+        check_length(out, cfg, downsampling_ratio(model.get("pretransform")), bb)
+    return conds
+
+
+def _check_shift(out: list[Issue], opts: dict, path: str) -> None:
+    low = opts.get("min_length", _SHIFT["min_length"])
+    high = opts.get("max_length", _SHIFT["max_length"])
+    if high == low:
+        out.append(err(f"{path}.max_length", f"max_length equals min_length ({low}): the shift "
+                       "interpolates between them and divides by zero",
+                       "distribution-shift-lengths", f"use a max_length above {low}"))
+    elif high < low:
+        out.append(warn(f"{path}.max_length", f"max_length {high} is below min_length {low}: "
+                        "every length is clamped to max_length, so the shift never varies",
+                        "distribution-shift-lengths"))
+
+
+def _check_inpainting(out: list[Issue], cfg: dict, inpainting: dict) -> None:
+    concat = cfg["model"]["diffusion"].get("input_concat_ids") or ()
+    if not any(i in concat for i in INPAINT_IDS):
+        out.append(warn("$.model.diffusion.input_concat_ids", "training.inpainting builds masks "
+                        "every step, but neither inpaint_mask nor inpaint_masked_input is listed "
+                        "here, so the model never sees them", "inpainting-unused",
+                        "add inpaint_mask and inpaint_masked_input"))
+    probs = (inpainting.get("mask_kwargs") or {}).get("mask_type_probabilities")
+    if probs is not None and abs(sum(probs) - 1) > 1e-5:  # torch.isclose's tolerance upstream
+        out.append(err("$.training.inpainting.mask_kwargs.mask_type_probabilities",
+                       f"the probabilities sum to {sum(probs):g}, not 1: ValueError on the "
+                       "first step", "mask-probabilities", "make them sum to 1"))
+
+
+def _check_demo(out: list[Issue], demo: dict, conds: Conditioning) -> None:
+    path = "$.training.demo"
+    if demo.get("demo_cond_from_batch", _DEMO["demo_cond_from_batch"]):
+        return  # the batch's own metadata: nothing to compare here
+    check_demo_cond(out, demo, path, conds, demo.get("num_demos"))
+    if demo.get("display_audio_cond", _DEMO["display_audio_cond"]):
+        out.append(err(f"{path}.display_audio_cond", "display_audio_cond logs the 'audio' tensor "
+                       "of each demo conditioning item, which JSON demo_cond cannot hold",
+                       "demo-cond-needs-batch", "set demo_cond_from_batch: true, or remove it"))
+    if demo.get("cond_display_configs"):
+        out.append(err(f"{path}.cond_display_configs", "conditioning displays stack audio "
+                       "tensors from the demo conditioning, which JSON demo_cond cannot hold",
+                       "demo-cond-needs-batch", "set demo_cond_from_batch: true, or remove them"))

@@ -1,0 +1,90 @@
+"""Language-model checks (``model_type: lm``).
+
+The LM reads the tokens of a discrete pretransform (its codebook size and quantizer count come
+from the pretransform itself); cross-attention and prepend conditioning reach the transformer
+with the conditioners' widths, which ``cross_attn_cond_dim`` and ``prepend_cond_dim`` must match.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._errors import Issue
+from ._schema_facts import defaults
+from ._semantic_autoencoder import check_autoencoder_model, downsampling_ratio, err, io_channels, \
+    warn
+from ._semantic_backbones import check_length, check_lm_heads
+from ._semantic_conditioning import Conditioning, check_conditioning, check_demo_cond, \
+    check_references
+
+LM_ID_KEYS = ("cross_attention_cond_ids", "prepend_cond_ids", "global_cond_ids")
+_TOP = defaults("lm")
+_BACKBONE = defaults("lm", "model", "lm", "config")
+_DEMO = defaults("lm", "training", "demo")
+
+
+def lm_checks(cfg: dict[str, Any]) -> list[Issue]:
+    """Every semantic check of an ``lm`` config."""
+    out: list[Issue] = []
+    model, lm = cfg["model"], cfg["model"]["lm"]
+    _check_tokenizer(out, cfg, model["pretransform"])
+    backbone, path = lm["config"], "$.model.lm.config"
+    check_lm_heads(out, backbone["embed_dim"], backbone.get("dim_heads", _BACKBONE["dim_heads"]),
+                   path)
+    conds = Conditioning(model, "$.model.conditioning")
+    check_references(out, lm, "$.model.lm", LM_ID_KEYS, conds, inpainting=None)
+    _check_widths(out, lm, backbone, path, conds)
+    used = {i for key in LM_ID_KEYS for i in lm.get(key) or ()}
+    check_conditioning(out, model, cfg, conds, "$.model", used)
+    _check_demo(out, cfg["training"].get("demo") or {}, conds, bool(used))
+    check_length(out, cfg, downsampling_ratio(model["pretransform"]), None,
+                 "the tokenizer's downsampling ratio")
+    return out
+
+
+def _check_tokenizer(out: list[Issue], cfg: dict, pretransform: dict) -> None:
+    audio = cfg.get("audio_channels", _TOP["audio_channels"])
+    path = "$.model.pretransform"
+    if pretransform.get("type") == "autoencoder":
+        check_autoencoder_model(out, pretransform["config"], f"{path}.config", cfg,
+                                audio_channels=audio)
+        return
+    reads = io_channels(pretransform)
+    if reads is not None and reads != audio and not cfg["training"].get("pre_encoded", False):
+        key = "type" if pretransform.get("type") == "dac_pretrained" else "config.channels"
+        out.append(err(f"{path}.{key}", f"the tokenizer reads {reads} channel(s) but the audio "
+                       f"has {audio} (audio_channels)", "pretransform-channels",
+                       f"set it to {audio}"))
+
+
+def _check_widths(out: list[Issue], lm: dict, backbone: dict, path: str,
+                  conds: Conditioning) -> None:
+    for key, dim_key in (("cross_attention_cond_ids", "cross_attn_cond_dim"),
+                         ("prepend_cond_ids", "prepend_cond_dim")):
+        ids = lm.get(key)
+        if not ids:
+            continue
+        want = backbone.get(dim_key, _BACKBONE[dim_key])
+        if not want:
+            out.append(err(f"{path}.{dim_key}", f"{key} are given but {dim_key} is 0: the "
+                           "backbone builds no input for them and fails", "cond-width",
+                           f"set {dim_key} to the conditioners' output_dim"))
+            continue
+        wrong = [(i, conds.width(i)) for i in ids if conds.width(i) not in (None, want)]
+        if wrong:
+            shown = ", ".join(f"{i!r} ({w})" for i, w in wrong)
+            out.append(err(f"{path}.{dim_key}", f"{dim_key} is {want} but the conditioner(s) "
+                           f"output {shown}", "cond-width", f"set {dim_key} to {wrong[0][1]}"))
+    if lm.get("global_cond_ids"):
+        out.append(warn("$.model.lm.global_cond_ids", "ignored: the LM backbone's forward drops "
+                        "global conditioning", "ignored-cond-ids", "remove global_cond_ids"))
+
+
+def _check_demo(out: list[Issue], demo: dict, conds: Conditioning, conditioned: bool) -> None:
+    num_demos = demo.get("num_demos", _DEMO["num_demos"])
+    if conditioned:  # the demos must then feed every conditioner
+        check_demo_cond(out, demo, "$.training.demo", conds, num_demos)
+    elif demo.get("demo_cond") and len(demo["demo_cond"]) != num_demos:
+        out.append(err("$.training.demo.num_demos", f"num_demos is {num_demos} but demo_cond has "
+                       f"{len(demo['demo_cond'])} items", "demo-count",
+                       f"set num_demos to {len(demo['demo_cond'])}"))
