@@ -188,3 +188,24 @@ def test_differential_generated_configs(bundle_file, python_bundle_engine, tmp_p
     }
     problems = _disagreements(cases, verdicts)
     assert not problems, f"{len(problems)} disagreements:\n" + "\n".join(problems[:20])
+
+
+# --- editors, as a user's starter file meets them ----------------------------------------------
+
+
+def test_init_starters_resolve_offline_in_the_json_editor(tmp_path) -> None:
+    from sat_config import cli
+
+    files = []
+    for mt in schemas.model_types():
+        target = tmp_path / f"{mt}.json"
+        assert cli.main(["init", mt, "-o", str(target)]) == 0
+        files.append(str(target))
+    typo = tmp_path / "typo.json"
+    data = json.loads(Path(files[0]).read_text())
+    typo.write_text(json.dumps({**data, "sample_rat": 1}, indent=2))
+    result = json.loads(run_node("editor-check.mjs", *files, str(typo)))
+    assert result["refused"] == []
+    assert {f: result["files"][f] for f in files} == {f: [] for f in files}
+    assert result["files"][str(typo)] == [f"{len(typo.read_text().splitlines()) - 1}:3 "
+                                          "Property sample_rat is not allowed."]
