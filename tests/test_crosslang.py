@@ -126,10 +126,14 @@ def _lookup(node: Any, path: tuple) -> tuple[bool, Any]:
     return True, node
 
 
+def _wrong(rng: random.Random) -> Any:
+    return copy.deepcopy(rng.choice(WRONG_VALUES))  # a fresh copy: later mutations may edit it
+
+
 def _nudge(value: Any, rng: random.Random) -> Any:
     """A nearby number: probes bounds, multipleOf and integer-ness the same way in every engine."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return rng.choice(WRONG_VALUES)
+        return _wrong(rng)
     return rng.choice([value + 1, value - 1, value * 2, -value, 0, value / 2, float(value),
                        value + 0.5])
 
@@ -143,7 +147,7 @@ def _mutate(doc: Any, seeds: list[Any], rng: random.Random) -> None:
     op = rng.choice(["wrong", "delete", "add_key", "typo_key", "borrow", "borrow", "nudge",
                      "nudge"])
     if op == "wrong":
-        parent[last] = rng.choice(WRONG_VALUES)
+        parent[last] = _wrong(rng)
     elif op == "nudge":
         parent[last] = _nudge(parent[last], rng)
     elif op == "borrow":  # the value another seed has at the same place: often still valid
@@ -155,15 +159,15 @@ def _mutate(doc: Any, seeds: list[Any], rng: random.Random) -> None:
     elif op == "delete" and isinstance(parent, list):
         parent.pop(last)
     elif op == "add_key" and isinstance(parent, dict):
-        parent[rng.choice(UNKNOWN_KEYS)] = rng.choice(WRONG_VALUES)
+        parent[rng.choice(UNKNOWN_KEYS)] = _wrong(rng)
     elif op == "typo_key" and isinstance(parent, dict):
         parent[last + rng.choice(["s", "_", "X"])] = parent.pop(last)
 
 
 def generated_cases(count: int, seed: int = 20261124) -> list[tuple[str, Any]]:
-    """``count`` configs: corpus seeds, each with 0-3 random mutations (deterministic)."""
+    """``count`` configs: schema-valid corpus files, each with 0-3 random mutations (deterministic)."""
     rng = random.Random(seed)
-    seeds = [d for _, d in _corpus() if isinstance(d, dict)]
+    seeds = [d for _, d in _corpus() if isinstance(d, dict) and is_valid(d, _kind(d))]
     cases = []
     for i in range(count):
         doc = copy.deepcopy(rng.choice(seeds))
