@@ -68,6 +68,10 @@ async function main() {
     console.error("usage: node gen-types.mjs --write | --check [--bundle FILE] [--out FILE]");
     return 2;
   }
+  if (!existsSync(values.bundle)) {
+    console.error(`${relative(REPO, values.bundle)} is missing: run \`make generate\` (the bundle comes first)`);
+    return 1;
+  }
   const text = await generate(JSON.parse(readFileSync(values.bundle, "utf8")));
   const shown = relative(REPO, values.out);
   if (values.write) {
