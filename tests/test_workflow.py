@@ -60,7 +60,6 @@ def test_github_format_prints_nothing_for_valid_files() -> None:
     assert (code, out) == (0, "")
 
 
-@pytest.mark.xfail(strict=True, reason="cli._github does not escape ',' and ':' in the file property")
 def test_github_format_escapes_the_file_property(tmp_path) -> None:
     odd = tmp_path / "a,b:c.json"
     odd.write_text('{"model_type": "lm"}')

@@ -39,12 +39,17 @@ def validate_files(paths: Sequence[str], kind: str = "auto") -> dict[str, list[I
 
 def _github(issue: Issue) -> str:
     level = "error" if issue.severity == "error" else "warning"
-    props = [f"file={issue.source}"] if issue.source else []
+    props = [f"file={_escape(issue.source, property=True)}"] if issue.source else []
     if issue.line:
         props += [f"line={issue.line}", f"col={issue.column or 1}"]
     text = f"{issue.path}: {issue.message}" + (f" ({issue.suggestion})" if issue.suggestion else "")
+    return f"::{level} {','.join(props)},title=sat-config::{_escape(text)}"
+
+
+def _escape(text: str, *, property: bool = False) -> str:
+    """GitHub workflow-command escaping; property values also escape ':' and ','."""
     text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return f"::{level} {','.join(props)},title=sat-config::{text}"
+    return text.replace(":", "%3A").replace(",", "%2C") if property else text
 
 
 def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
