@@ -23,10 +23,9 @@ _GROUPS = 32  # ConvDiscriminator's GroupNorm(num_groups=32, num_channels=DiT wi
 def arc_checks(out: list[Issue], cfg: dict[str, Any]) -> None:
     arc = cfg["training"]["arc"]
     base = "$.training.arc"
-    inpainting = cfg["training"].get("inpainting") is not None
     for key in ("teacher_model", "discriminator_base_model"):
         if arc.get(key):
-            _check_nested(out, cfg, arc[key], f"{base}.{key}", inpainting)
+            _check_nested(out, cfg, arc[key], f"{base}.{key}")
     if arc.get("discriminator_base_model"):
         disc, own = arc["discriminator_base_model"], False
     elif arc.get("use_model_as_discriminator"):
@@ -48,12 +47,11 @@ def _dit_get(config: dict, dit: dict, key: str) -> Any:
     return dit.get(key, family["dit"].get(key))
 
 
-def _check_nested(out: list[Issue], cfg: dict, nested: dict, path: str,
-                  inpainting: bool) -> None:
+def _check_nested(out: list[Issue], cfg: dict, nested: dict, path: str) -> None:
     from ._semantic_diffusion import cond_model_checks
 
     if nested.get("model_type") in ("diffusion_cond", "diffusion_cond_inpaint"):
-        cond_model_checks(out, nested, path, inpainting=inpainting, pre_encoded=False)
+        cond_model_checks(out, nested, path, pre_encoded=False)
     model = nested.get("model") or {}
     mine, theirs = cfg["model"]["io_channels"], model.get("io_channels")
     if theirs is not None and theirs != mine:

@@ -32,6 +32,8 @@ class Backbone:
     __slots__ = ("kind", "cfg", "dflt", "path", "io_key")
 
     def __init__(self, model_type: str, kind: str, cfg: dict, path: str):
+        if not isinstance(cfg, dict):  # only on schema-invalid documents: skip the checks
+            raise TypeError(f"{path} is not an object")
         self.kind, self.cfg, self.path = kind, cfg, path
         self.dflt = BACKBONE_DEFAULTS[model_type][kind]
         # the key naming the channels it denoises (the unconditional DiT wrapper renames it)
@@ -107,14 +109,14 @@ def _check_dau(out: list[Issue], bb: Backbone) -> None:
         out.append(err(f"{bb.path}.strides", f"{len(strides)} strides for depth {depth}: the "
                        "build fails with IndexError", "dau-depth",
                        f"give at least {depth - 1} strides"))
-    used = strides[: depth - 1]
-    if bb.get("learned_resample") or used.count(2) == len(used):
+    if bb.get("learned_resample"):
         return
-    for i, stride in enumerate(used):
-        if stride != 2:
-            out.append(err(f"{bb.path}.strides[{i}]", f"stride {stride} needs learned_resample: "
-                           "the fixed resampler halves and doubles (ValueError for larger "
-                           "strides, a length mismatch for 1)", "dau-strides",
+    # strides above 2 without learned_resample are a schema rule; 1 slips through
+    for i, stride in enumerate(strides[: depth - 1]):
+        if stride == 1:
+            out.append(err(f"{bb.path}.strides[{i}]", "stride 1 needs learned_resample: the "
+                           "fixed resampler keeps the length on the way down but doubles it on "
+                           "the way up, so the skip connection fails", "dau-strides",
                            "use 2, or set learned_resample: true"))
 
 

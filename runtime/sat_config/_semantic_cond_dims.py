@@ -120,12 +120,7 @@ def _check_unet(out: list[Issue], bb: Backbone, widths: dict[str, _Widths], dpat
             _same_width(out, cross, cfg["context_embedding_features"], path,
                         "context_embedding_features", "cross-attention")
             _check_token_count(out, bb, [i for i, _ in cross], conds)
-    elif cross:
-        out.append(_ignored(dpath, "cross_attention_cond_ids", f"{bb.kind} has no "
-                            "cross-attention"))
-    if widths["prepend_cond_ids"]:
-        out.append(_ignored(dpath, "prepend_cond_ids", "the U-Net backbones take no prepend "
-                            "tokens"))
+    # cross-attention ids on adp_1d and prepend ids on any U-Net are schema errors
     glob, features = widths["global_cond_ids"], cfg.get("context_features")
     if glob and features is None:
         out.append(_ignored(dpath, "global_cond_ids", "context_features is not set, so the "

@@ -78,7 +78,7 @@ def closest(word: str, options: list[str]) -> str | None:
 
 
 def check_conditioning(out: list[Issue], model: dict, top: dict, conds: Conditioning,
-                       model_path: str, used: set[str]) -> None:
+                       used: set[str]) -> None:
     """Ids unique, ``pre_encoded_keys``/``default_keys`` name conditioners, audio conditioners
     fit their pretransform, and every conditioner is used somewhere (``used``)."""
     cond = model.get("conditioning")
@@ -96,7 +96,7 @@ def check_conditioning(out: list[Issue], model: dict, top: dict, conds: Conditio
                             "any *_cond_ids: it still runs on every batch and its metadata key "
                             "is still required", "unused-conditioner"))
         if spec["type"] in _AUDIO_CONDITIONERS:
-            _check_audio_conditioner(out, spec, f"{path}.configs[{i}]", model, top, model_path,
+            _check_audio_conditioner(out, spec, f"{path}.configs[{i}]", model, top,
                                      cond.get("cond_dim"))
     for i, key in enumerate(cond.get("pre_encoded_keys") or ()):
         if key not in index:
@@ -115,17 +115,12 @@ def _hint(word: str, options: list[str]) -> str:
 
 
 def _check_audio_conditioner(out: list[Issue], spec: dict, path: str, model: dict, top: dict,
-                             model_path: str, cond_dim: int | None) -> None:
+                             cond_dim: int | None) -> None:
     """``pretransform``/``source_mix`` conditioners: the pretransform they encode with."""
     kind, cfg = spec["type"], spec["config"]
+    # use_model_pretransform without a model pretransform is a schema rule
     if cfg.get("use_model_pretransform", _CONFIG_DEFAULTS[kind]["use_model_pretransform"]):
         pretransform = model.get("pretransform")
-        if not pretransform:
-            out.append(err(f"{path}.config.use_model_pretransform", "the model has no "
-                           "pretransform to reuse (assertion upstream)",
-                           "model-pretransform-missing",
-                           f"add {model_path}.pretransform or give a pretransform_config"))
-            return
     else:
         pretransform = cfg.get("pretransform_config")
         if pretransform and pretransform.get("type") == "autoencoder":
@@ -151,12 +146,10 @@ def _check_audio_conditioner(out: list[Issue], spec: dict, path: str, model: dic
 
 
 def check_references(out: list[Issue], owner: dict, owner_path: str, keys: tuple[str, ...],
-                     conds: Conditioning, *, inpainting: bool | None) -> None:
-    """Every id in ``owner[key]`` names a conditioner.
-
-    ``inpainting`` is None where the inpainting pseudo-ids do not exist (LMs), else whether the
-    training wrapper provides them.
-    """
+                     conds: Conditioning, *, inpaint_ids: bool) -> None:
+    """Every id in ``owner[key]`` names a conditioner (or, where ``inpaint_ids``, one of the
+    inpainting pseudo-ids in ``input_concat_ids``; listing them without training.inpainting is
+    a schema rule, Q34)."""
     specs, pre_encoded = conds.specs, conds.pre_encoded
     for key in keys:
         masked = key in _MASKED_KEYS
@@ -168,36 +161,23 @@ def check_references(out: list[Issue], owner: dict, owner_path: str, keys: tuple
                                    f"carries no mask, and {what} concatenates masks",
                                    "pre-encoded-with-mask",
                                    "use it in input_concat_ids or global_cond_ids"))
-            elif inpainting is not None and cond_id in INPAINT_IDS:
-                _check_inpaint_id(out, f"{owner_path}.{key}[{i}]", key, cond_id, inpainting)
+            elif inpaint_ids and cond_id in INPAINT_IDS:
+                if key != "input_concat_ids":
+                    out.append(err(f"{owner_path}.{key}[{i}]", f"{cond_id!r} is a (batch, "
+                                   "channels, time) signal the inpainting wrapper adds; only "
+                                   "input_concat_ids can use it", "inpaint-id-placement",
+                                   "move it to input_concat_ids"))
             else:
-                options = list(specs) + (list(INPAINT_IDS) if inpainting is not None else [])
+                options = list(specs) + (list(INPAINT_IDS) if inpaint_ids else [])
                 out.append(err(f"{owner_path}.{key}[{i}]", f"{cond_id!r} is not a conditioner "
                                "id", "unknown-cond-id", _hint(cond_id, options)))
-
-
-def _check_inpaint_id(out: list[Issue], where: str, key: str, cond_id: str,
-                      inpainting: bool) -> None:
-    if key != "input_concat_ids":
-        out.append(err(where, f"{cond_id!r} is a (batch, channels, time) signal the inpainting "
-                       "wrapper adds; only input_concat_ids can use it", "inpaint-id-placement",
-                       "move it to input_concat_ids"))
-    elif not inpainting:
-        out.append(err(where, f"{cond_id!r} is only provided when training.inpainting is set: "
-                       "without it the first step fails with KeyError",
-                       "inpaint-ids-need-inpainting", "add training.inpainting (or {})"))
 
 
 def check_demo_cond(out: list[Issue], demo: dict, demo_path: str, conds: Conditioning,
                     num_demos: int | None) -> None:
     """JSON ``demo_cond`` feeds every conditioner, one item per demo (diffusion_cond and lm)."""
-    specs = conds.specs
-    if not specs:
-        return
-    items = demo.get("demo_cond")
-    if not items:
-        out.append(err(f"{demo_path}.demo_cond", "the demos need conditioning: give one demo_cond "
-                       "item per demo, or set demo_cond_from_batch", "demo-cond-missing"))
+    specs, items = conds.specs, demo.get("demo_cond")
+    if not specs or not items:
         return
     if num_demos is not None and len(items) != num_demos:
         out.append(err(f"{demo_path}.num_demos", f"num_demos is {num_demos} but demo_cond has "

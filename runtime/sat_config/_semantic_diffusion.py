@@ -107,10 +107,9 @@ def cond_checks(cfg: dict[str, Any]) -> list[Issue]:
     """Every semantic check of a ``diffusion_cond`` or ``diffusion_cond_inpaint`` config."""
     out: list[Issue] = []
     training = cfg["training"]
-    inpainting = training.get("inpainting") is not None
-    conds = cond_model_checks(out, cfg, "$", inpainting=inpainting,
+    conds = cond_model_checks(out, cfg, "$",
                               pre_encoded=training.get("pre_encoded", _PRE_ENCODED))
-    if inpainting:
+    if training.get("inpainting") is not None:
         _check_inpainting(out, cfg, training["inpainting"])
     if cfg["model_type"] == "diffusion_cond":
         _check_demo(out, training.get("demo") or {}, conds)
@@ -121,7 +120,7 @@ def cond_checks(cfg: dict[str, Any]) -> list[Issue]:
     return out
 
 
-def cond_model_checks(out: list[Issue], cfg: dict, base: str, *, inpainting: bool,
+def cond_model_checks(out: list[Issue], cfg: dict, base: str, *,
                       pre_encoded: bool) -> Conditioning:
     """The model of a conditional diffusion config at ``base`` (``$`` or a nested config);
     returns its conditioning facts."""
@@ -133,10 +132,10 @@ def cond_model_checks(out: list[Issue], cfg: dict, base: str, *, inpainting: boo
     check_backbone_io(out, bb, model["io_channels"], "model.io_channels")
     check_structure(out, bb)
     conds = Conditioning(model, f"{mpath}.conditioning")
-    check_references(out, diffusion, dpath, COND_ID_KEYS, conds, inpainting=inpainting)
+    check_references(out, diffusion, dpath, COND_ID_KEYS, conds, inpaint_ids=True)
     check_cond_dims(out, bb, diffusion, dpath, conds, model["io_channels"])
     used = {i for key in COND_ID_KEYS for i in diffusion.get(key) or ()}
-    check_conditioning(out, model, cfg, conds, mpath, used)
+    check_conditioning(out, model, cfg, conds, used)
     if diffusion.get("distribution_shift_options"):
         _check_shift(out, diffusion["distribution_shift_options"],
                      f"{dpath}.distribution_shift_options")
@@ -173,14 +172,11 @@ def _check_inpainting(out: list[Issue], cfg: dict, inpainting: dict) -> None:
 
 
 def _check_demo(out: list[Issue], demo: dict, conds: Conditioning) -> None:
+    # a missing demo_cond and display_audio_cond without demo_cond_from_batch are schema rules
     path = "$.training.demo"
     if demo.get("demo_cond_from_batch", _DEMO["demo_cond_from_batch"]):
         return  # the batch's own metadata: nothing to compare here
     check_demo_cond(out, demo, path, conds, demo.get("num_demos"))
-    if demo.get("display_audio_cond", _DEMO["display_audio_cond"]):
-        out.append(err(f"{path}.display_audio_cond", "display_audio_cond logs the 'audio' tensor "
-                       "of each demo conditioning item, which JSON demo_cond cannot hold",
-                       "demo-cond-needs-batch", "set demo_cond_from_batch: true, or remove it"))
     if demo.get("cond_display_configs"):
         out.append(err(f"{path}.cond_display_configs", "conditioning displays stack audio "
                        "tensors from the demo conditioning, which JSON demo_cond cannot hold",

@@ -11,12 +11,12 @@ from typing import Any
 
 from ._errors import Issue
 from ._schema_facts import defaults
-from ._semantic_autoencoder import check_autoencoder_model, downsampling_ratio, err, io_channels, \
-    warn
+from ._semantic_autoencoder import check_autoencoder_model, downsampling_ratio, err, io_channels
 from ._semantic_backbones import check_length, check_lm_heads
 from ._semantic_conditioning import Conditioning, check_conditioning, check_demo_cond, \
     check_references
 
+# global_cond_ids must stay empty (the backbone ignores them, Q43): a schema rule
 LM_ID_KEYS = ("cross_attention_cond_ids", "prepend_cond_ids", "global_cond_ids")
 _TOP = defaults("lm")
 _BACKBONE = defaults("lm", "model", "lm", "config")
@@ -32,10 +32,10 @@ def lm_checks(cfg: dict[str, Any]) -> list[Issue]:
     check_lm_heads(out, backbone["embed_dim"], backbone.get("dim_heads", _BACKBONE["dim_heads"]),
                    path)
     conds = Conditioning(model, "$.model.conditioning")
-    check_references(out, lm, "$.model.lm", LM_ID_KEYS, conds, inpainting=None)
+    check_references(out, lm, "$.model.lm", LM_ID_KEYS, conds, inpaint_ids=False)
     _check_widths(out, lm, backbone, path, conds)
     used = {i for key in LM_ID_KEYS for i in lm.get(key) or ()}
-    check_conditioning(out, model, cfg, conds, "$.model", used)
+    check_conditioning(out, model, cfg, conds, used)
     _check_demo(out, cfg["training"].get("demo") or {}, conds, bool(used))
     check_length(out, cfg, downsampling_ratio(model["pretransform"]), None,
                  "the tokenizer's downsampling ratio")
@@ -75,14 +75,15 @@ def _check_widths(out: list[Issue], lm: dict, backbone: dict, path: str,
             shown = ", ".join(f"{i!r} ({w})" for i, w in wrong)
             out.append(err(f"{path}.{dim_key}", f"{dim_key} is {want} but the conditioner(s) "
                            f"output {shown}", "cond-width", f"set {dim_key} to {wrong[0][1]}"))
-    if lm.get("global_cond_ids"):
-        out.append(warn("$.model.lm.global_cond_ids", "ignored: the LM backbone's forward drops "
-                        "global conditioning", "ignored-cond-ids", "remove global_cond_ids"))
 
 
 def _check_demo(out: list[Issue], demo: dict, conds: Conditioning, conditioned: bool) -> None:
     num_demos = demo.get("num_demos", _DEMO["num_demos"])
-    if conditioned:  # the demos must then feed every conditioner
+    if conditioned and conds.specs and not demo.get("demo_cond"):
+        out.append(err("$.training.demo.demo_cond", "the model reads conditioning ids, so the "
+                       "demos need conditioning: without demo_cond the first demo fails with "
+                       "KeyError", "demo-cond-missing", "give one demo_cond item per demo"))
+    elif conditioned:
         check_demo_cond(out, demo, "$.training.demo", conds, num_demos)
     elif demo.get("demo_cond") and len(demo["demo_cond"]) != num_demos:
         out.append(err("$.training.demo.num_demos", f"num_demos is {num_demos} but demo_cond has "
