@@ -1,0 +1,647 @@
+"""Semantic checks: every rule fires on a schema-valid config that breaks it (at the path it
+names) and stays silent on the corrected config. Plus the schema-defaults lookup they rely on.
+
+Each case starts from a small, schema-valid and semantically clean config of its model type,
+applies one mistake (``bad``) or its fix (``good``) and looks for the rule's issue.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import sat_config
+from sat_config._schema_facts import SchemaFactError, defaults
+from sat_config._semantic import semantic_issues
+from sat_config._validate import is_valid
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+# --- small clean configs, one per model type ------------------------------------------------
+
+
+def _autoencoder_pretransform(latent: int = 16, channels: int = 2) -> dict:
+    """A tiny Oobleck VAE (downsampling 8) used as a pretransform."""
+    side = {"channels": 32, "c_mults": [1, 2], "strides": [2, 4]}
+    return {"type": "autoencoder", "config": {
+        "encoder": {"type": "oobleck", "config": {**side, "in_channels": channels,
+                                                  "latent_dim": 2 * latent}},
+        "decoder": {"type": "oobleck", "config": {**side, "out_channels": channels,
+                                                  "latent_dim": latent}},
+        "bottleneck": {"type": "vae"}, "latent_dim": latent, "downsampling_ratio": 8,
+        "io_channels": channels}}
+
+
+def _conditioning() -> dict:
+    return {"cond_dim": 256, "configs": [
+        {"id": "prompt", "type": "t5", "config": {"t5_model_name": "t5-base", "max_length": 64}},
+        {"id": "seconds_total", "type": "number", "config": {"min_val": 0, "max_val": 512}}]}
+
+
+def _demo() -> dict:
+    return {"num_demos": 2, "demo_cfg_scales": [3],
+            "demo_cond": [{"prompt": "rain", "seconds_total": 10},
+                          {"prompt": "drums", "seconds_total": 20}]}
+
+
+def dit_cond() -> dict:
+    return {
+        "model_type": "diffusion_cond", "sample_rate": 44100, "sample_size": 8192,
+        "audio_channels": 2,
+        "model": {
+            "pretransform": _autoencoder_pretransform(), "io_channels": 16,
+            "conditioning": _conditioning(),
+            "diffusion": {
+                "type": "dit", "cross_attention_cond_ids": ["prompt", "seconds_total"],
+                "global_cond_ids": ["seconds_total"],
+                "config": {"io_channels": 16, "embed_dim": 256, "depth": 4, "num_heads": 4,
+                           "cond_token_dim": 256, "global_cond_dim": 256}}},
+        "training": {"learning_rate": 1e-4, "demo": _demo()}}
+
+
+def adp_cond() -> dict:
+    cfg = dit_cond()
+    cfg["model"]["diffusion"] = {
+        "type": "adp_cfg_1d", "cross_attention_cond_ids": ["prompt", "seconds_total"],
+        "config": {"in_channels": 16, "channels": 64, "multipliers": [1, 2, 2],
+                   "factors": [2, 2], "num_blocks": [1, 1], "attentions": [0, 1, 1],
+                   "attention_heads": 4, "attention_multiplier": 2,
+                   "context_embedding_features": 256, "context_embedding_max_length": 65}}
+    return cfg
+
+
+def adp_1d_cond() -> dict:
+    cfg = dit_cond()
+    del cfg["model"]["conditioning"]["configs"][0]  # adp_1d has no cross-attention for prompts
+    for item in cfg["training"]["demo"]["demo_cond"]:
+        del item["prompt"]
+    cfg["model"]["diffusion"] = {
+        "type": "adp_1d", "global_cond_ids": ["seconds_total"],
+        "config": {"in_channels": 16, "channels": 64, "multipliers": [1, 2], "factors": [2],
+                   "num_blocks": [1], "attentions": [0, 0], "context_features": 256}}
+    return cfg
+
+
+def inpaint() -> dict:
+    cfg = dit_cond()
+    cfg["model_type"] = "diffusion_cond_inpaint"
+    diffusion = cfg["model"]["diffusion"]
+    diffusion["input_concat_ids"] = ["inpaint_mask", "inpaint_masked_input"]
+    diffusion["config"]["input_concat_dim"] = 17
+    cfg["training"]["inpainting"] = {"mask_kwargs": {"mask_type_probabilities": [0.2, 0.6, 0.2]}}
+    cfg["training"]["demo"] = {"num_demos": 2, "demo_cfg_scales": [3]}
+    return cfg
+
+
+def arc() -> dict:
+    cfg = dit_cond()
+    del cfg["training"]["learning_rate"]
+    group = {"optimizer": {"type": "AdamW", "config": {"lr": 1e-5}}}
+    cfg["training"].update({
+        "optimizer_configs": {"diffusion": group, "discriminator": copy.deepcopy(group)},
+        "arc": {"use_model_as_discriminator": True, "discriminator": {"dit_hidden_layer": 2}}})
+    cfg["model"]["diffusion"]["diffusion_objective"] = "rectified_flow"
+    return cfg
+
+
+def arc_with_bases() -> dict:
+    cfg = arc()
+    base = dit_cond()
+    del base["training"]
+    cfg["training"]["arc"] = {
+        "discriminator_base_model": base, "teacher_model": copy.deepcopy(base),
+        "teacher_model_ckpt": "teacher.ckpt", "discriminator": {"dit_hidden_layer": 2}}
+    return cfg
+
+
+def dau_uncond() -> dict:
+    return {"model_type": "diffusion_uncond", "sample_rate": 48000, "sample_size": 65536,
+            "model": {"type": "DAU1d", "config": {"n_attn_layers": 2}},
+            "training": {"learning_rate": 1e-4}}
+
+
+def adp_uncond() -> dict:
+    cfg = dau_uncond()
+    cfg["model"] = {"type": "adp_uncond_1d", "config": {
+        "in_channels": 2, "channels": 32, "multipliers": [1, 2], "factors": [4], "num_blocks": [1],
+        "attentions": [0, 0]}}
+    return cfg
+
+
+def dit_uncond() -> dict:
+    cfg = dau_uncond()
+    cfg["sample_size"] = 8192
+    cfg["model"] = {"type": "dit", "pretransform": _autoencoder_pretransform(),
+                    "config": {"in_channels": 16, "embed_dim": 128, "depth": 2, "num_heads": 4,
+                               "patch_size": 2}}
+    return cfg
+
+
+def dae() -> dict:
+    return {
+        "model_type": "diffusion_autoencoder", "sample_rate": 44100, "sample_size": 8192,
+        "audio_channels": 2,
+        "model": {
+            "pretransform": _autoencoder_pretransform(),
+            "encoder": {"type": "oobleck", "config": {"in_channels": 16, "channels": 32,
+                                                      "c_mults": [1, 2], "strides": [2, 4],
+                                                      "latent_dim": 16}},
+            "bottleneck": {"type": "vae"}, "latent_dim": 8, "downsampling_ratio": 8,
+            "io_channels": 16,
+            "diffusion": {"type": "dit", "config": {"io_channels": 16, "input_concat_dim": 8,
+                                                    "embed_dim": 128, "depth": 2, "num_heads": 4,
+                                                    "diffusion_objective": "v"}}},
+        "training": {"learning_rate": 1e-4}}
+
+
+def lm() -> dict:
+    side = {"channels": 32, "c_mults": [1, 2], "strides": [2, 4], "latent_dim": 16}
+    return {
+        "model_type": "lm", "sample_rate": 32000, "sample_size": 32000, "audio_channels": 1,
+        "model": {
+            "pretransform": {"type": "autoencoder", "config": {
+                "encoder": {"type": "oobleck", "config": {**side, "in_channels": 1}},
+                "decoder": {"type": "oobleck", "config": {**side, "out_channels": 1}},
+                "bottleneck": {"type": "rvq", "config": {"dim": 16, "num_quantizers": 4,
+                                                         "codebook_size": 1024}},
+                "latent_dim": 16, "downsampling_ratio": 8, "io_channels": 1}},
+            "conditioning": {"cond_dim": 256, "configs": [
+                {"id": "prompt", "type": "t5", "config": {"t5_model_name": "t5-base"}}]},
+            "lm": {"type": "continuous_transformer", "cross_attention_cond_ids": ["prompt"],
+                   "config": {"embed_dim": 512, "depth": 4, "cross_attn_cond_dim": 256,
+                              "project_cross_attn_cond": True}}},
+        "training": {"learning_rate": 1e-4, "demo": {"num_demos": 1,
+                                                     "demo_cond": [{"prompt": "a flute"}]}}}
+
+
+BASES: dict[str, Callable[[], dict]] = {
+    f.__name__: f for f in (dit_cond, adp_cond, adp_1d_cond, inpaint, arc, arc_with_bases,
+                            dau_uncond, adp_uncond, dit_uncond, dae, lm)}
+
+
+def _issues(cfg: dict) -> list[sat_config.Issue]:
+    assert is_valid(cfg), [i.format() for i in sat_config.validate(cfg)]
+    return semantic_issues(cfg, schema_valid=True)
+
+
+@pytest.mark.parametrize("name", BASES)
+def test_base_configs_are_clean(name: str) -> None:
+    assert _issues(BASES[name]()) == []
+
+
+# --- the rules --------------------------------------------------------------------------------
+
+
+def _set(path: str, value) -> Callable[[dict], None]:
+    """A mutation writing ``value`` at a dotted path (``[n]`` indexes lists, one past the end
+    appends)."""
+    def apply(cfg: dict) -> None:
+        *parents, last = path.replace("[", ".[").split(".")
+        node = cfg
+        for part in parents:
+            node = node[int(part[1:-1])] if part.startswith("[") else node[part]
+        if last.startswith("[") and int(last[1:-1]) == len(node):
+            node.append(copy.deepcopy(value))
+        elif last.startswith("["):
+            node[int(last[1:-1])] = copy.deepcopy(value)
+        else:
+            node[last] = copy.deepcopy(value)
+    return apply
+
+
+def _drop(path: str) -> Callable[[dict], None]:
+    def apply(cfg: dict) -> None:
+        *parents, last = path.split(".")
+        node = cfg
+        for part in parents:
+            node = node[part]
+        del node[last]
+    return apply
+
+
+def _all(*mutations: Callable[[dict], None]) -> Callable[[dict], None]:
+    def apply(cfg: dict) -> None:
+        for mutate in mutations:
+            mutate(cfg)
+    return apply
+
+
+def _none(cfg: dict) -> None:
+    """The base config as it is (already correct)."""
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    base: str
+    bad: Callable[[dict], None]
+    good: Callable[[dict], None]
+    rule: str
+    path: str
+    severity: str = "error"
+
+
+D = "model.diffusion"
+DC = "model.diffusion.config"
+COND = "model.conditioning"
+T5_PRETRANSFORM_COND = {"id": "melody", "type": "pretransform",
+                        "config": {"sample_rate": 44100, "use_model_pretransform": True,
+                                   "output_dim": 16}}
+
+CASES = [
+    # conditioning ids
+    Case("unknown cross-attention id", "dit_cond",
+         _set(f"{D}.cross_attention_cond_ids", ["promt", "seconds_total"]), _none,
+         "unknown-cond-id", "$.model.diffusion.cross_attention_cond_ids[0]"),
+    Case("unknown lm id", "lm", _set("model.lm.cross_attention_cond_ids", ["text"]), _none,
+         "unknown-cond-id", "$.model.lm.cross_attention_cond_ids[0]"),
+    Case("unknown pre-encoded key", "dit_cond", _set(f"{COND}.pre_encoded_keys", ["melodi"]),
+         _all(_set(f"{COND}.pre_encoded_keys", ["seconds_total"]),
+              _set(f"{D}.cross_attention_cond_ids", ["prompt"])), "unknown-cond-id",
+         "$.model.conditioning.pre_encoded_keys[0]"),
+    Case("unknown default key", "dit_cond", _set(f"{COND}.default_keys", {"text": "prompt"}),
+         _set(f"{COND}.default_keys", {"prompt": "caption"}), "unknown-cond-id",
+         "$.model.conditioning.default_keys.text", "warning"),
+    Case("inpaint id outside input_concat_ids", "inpaint",
+         _set(f"{D}.cross_attention_cond_ids", ["prompt", "seconds_total", "inpaint_mask"]),
+         _none, "inpaint-id-placement", "$.model.diffusion.cross_attention_cond_ids[2]"),
+    Case("pre-encoded id in cross-attention (Q47)", "dit_cond",
+         _set(f"{COND}.pre_encoded_keys", ["prompt"]),
+         _all(_set(f"{COND}.pre_encoded_keys", ["seconds_total"]),
+              _set(f"{D}.cross_attention_cond_ids", ["prompt"])), "pre-encoded-with-mask",
+         "$.model.diffusion.cross_attention_cond_ids[0]"),
+    Case("duplicate conditioner id", "dit_cond",
+         _set(f"{COND}.configs[1].id", "prompt"), _none, "duplicate-cond-id",
+         "$.model.conditioning.configs[1].id"),
+    Case("unused conditioner", "dit_cond",
+         _set(f"{D}.cross_attention_cond_ids", ["seconds_total"]), _none,
+         "unused-conditioner", "$.model.conditioning.configs[0].id", "warning"),
+    # conditioners that encode audio
+    Case("pretransform conditioner width", "inpaint",
+         _all(_set(f"{COND}.configs[2]", {**T5_PRETRANSFORM_COND,
+                                           "config": {**T5_PRETRANSFORM_COND["config"],
+                                                      "output_dim": 32}}),
+              _set(f"{D}.input_concat_ids", ["inpaint_mask", "inpaint_masked_input", "melody"]),
+              _set(f"{DC}.input_concat_dim", 49)),
+         _all(_set(f"{COND}.configs[2]", T5_PRETRANSFORM_COND),
+              _set(f"{D}.input_concat_ids", ["inpaint_mask", "inpaint_masked_input", "melody"]),
+              _set(f"{DC}.input_concat_dim", 33)),
+         "pretransform-cond-output-dim", "$.model.conditioning.configs[2].config.output_dim"),
+    Case("source_mix width equal to the encoding", "inpaint",
+         _all(_set(f"{COND}.configs[2]", {"id": "stems", "type": "source_mix", "config": {
+             "sample_rate": 44100, "use_model_pretransform": True, "source_keys": ["bass"],
+             "output_dim": 16}}),
+              _set(f"{D}.input_concat_ids", ["inpaint_mask", "inpaint_masked_input", "stems"]),
+              _set(f"{DC}.input_concat_dim", 33)),
+         _all(_set(f"{COND}.configs[2]", {"id": "stems", "type": "source_mix", "config": {
+             "sample_rate": 44100, "use_model_pretransform": True, "source_keys": ["bass"],
+             "output_dim": 8}}),
+              _set(f"{D}.input_concat_ids", ["inpaint_mask", "inpaint_masked_input", "stems"]),
+              _set(f"{DC}.input_concat_dim", 25)),
+         "source-mix-output-dim", "$.model.conditioning.configs[2].config.output_dim"),
+    # demos
+    Case("num_demos differs from demo_cond", "dit_cond", _set("training.demo.num_demos", 3),
+         _none, "demo-count", "$.training.demo.num_demos"),
+    Case("lm num_demos differs from demo_cond", "lm", _set("training.demo.num_demos", 4),
+         _none, "demo-count", "$.training.demo.num_demos"),
+    Case("demo item without a conditioner id", "dit_cond",
+         _set("training.demo.demo_cond[1]", {"prompt": "drums"}),
+         _all(_set("training.demo.demo_cond[1]", {"caption": "drums", "seconds_total": 3}),
+              _set(f"{COND}.default_keys", {"prompt": "caption"})),
+         "demo-cond-keys", "$.training.demo.demo_cond[1]"),
+    Case("audio conditioner fed from JSON demo_cond", "dit_cond",
+         _all(_set(f"{COND}.configs[2]", T5_PRETRANSFORM_COND),
+              _set(f"{D}.input_concat_ids", ["melody"]), _set(f"{DC}.input_concat_dim", 16),
+              _set("training.demo.demo_cond", [{"prompt": "a", "seconds_total": 1,
+                                                "melody": [0.0]}] * 2)),
+         _all(_set(f"{COND}.configs[2]", T5_PRETRANSFORM_COND),
+              _set(f"{D}.input_concat_ids", ["melody"]), _set(f"{DC}.input_concat_dim", 16),
+              _drop("training.demo.demo_cond"),
+              _set("training.demo.demo_cond_from_batch", True)),
+         "demo-cond-needs-batch", "$.training.demo.demo_cond"),
+    Case("cond_display_configs without batch conditioning", "dit_cond",
+         _set("training.demo.cond_display_configs", [{"id": "prompt", "type": "audio"}]),
+         _none, "demo-cond-needs-batch", "$.training.demo.cond_display_configs"),
+    Case("lm conditioned without demo_cond", "lm", _drop("training.demo.demo_cond"), _none,
+         "demo-cond-missing", "$.training.demo.demo_cond"),
+    # channels
+    Case("model.io_channels vs the pretransform latents", "dit_cond",
+         _all(_set("model.io_channels", 32), _set(f"{DC}.io_channels", 32)), _none,
+         "io-channels", "$.model.io_channels"),
+    Case("DiT io_channels vs model.io_channels", "dit_cond", _set(f"{DC}.io_channels", 32),
+         _none, "backbone-io-channels", "$.model.diffusion.config.io_channels"),
+    Case("DiT io_channels default (32) vs model.io_channels", "dit_cond",
+         _drop(f"{DC}.io_channels"), _none, "backbone-io-channels",
+         "$.model.diffusion.config.io_channels"),
+    Case("uncond DAU1d io_channels vs audio_channels", "dau_uncond",
+         _set("audio_channels", 1), _set("model.config.io_channels", 2),
+         "backbone-io-channels", "$.model.config.io_channels"),
+    Case("uncond DiT in_channels vs the pretransform latents", "dit_uncond",
+         _set("model.config.in_channels", 8), _none, "backbone-io-channels",
+         "$.model.config.in_channels"),
+    Case("pretransform reads other channels than the audio", "dit_cond",
+         _set("audio_channels", 1), _none, "io-channels",
+         "$.model.pretransform.config.io_channels"),
+    Case("wavelet pretransform channels", "dit_uncond",
+         _all(_set("model.pretransform", {"type": "wavelet", "config": {
+             "channels": 1, "levels": 3, "wavelet": "bior4.4"}}),
+              _set("model.config.in_channels", 8)),
+         _all(_set("model.pretransform", {"type": "wavelet", "config": {
+             "channels": 2, "levels": 3, "wavelet": "bior4.4"}}),
+              _set("model.config.in_channels", 16)),
+         "pretransform-channels", "$.model.pretransform.config.channels"),
+    Case("nested autoencoder inconsistent", "dit_cond",
+         _set("model.pretransform.config.downsampling_ratio", 16), _none, "downsampling-ratio",
+         "$.model.pretransform.config.downsampling_ratio"),
+    Case("adp out_channels differ from in_channels", "adp_cond",
+         _set(f"{DC}.out_channels", 8), _set(f"{DC}.out_channels", 16),
+         "backbone-out-channels", "$.model.diffusion.config.out_channels"),
+    # structure
+    Case("DiT embed_dim not divisible by num_heads", "dit_cond", _set(f"{DC}.num_heads", 3),
+         _set(f"{DC}.num_heads", 8), "attention-heads", "$.model.diffusion.config.num_heads"),
+    Case("unprojected cross-attention tokens split into heads", "dit_cond",
+         _all(_set(f"{DC}.project_cond_tokens", False), _set(f"{DC}.num_heads", 8),
+              _set(f"{COND}.cond_dim", 96), _set(f"{DC}.cond_token_dim", 96),
+              _set(f"{DC}.global_cond_dim", 96)),
+         _all(_set(f"{DC}.project_cond_tokens", False), _set(f"{DC}.num_heads", 8),
+              _set(f"{COND}.cond_dim", 128), _set(f"{DC}.cond_token_dim", 128),
+              _set(f"{DC}.global_cond_dim", 128)),
+         "attention-heads", "$.model.diffusion.config.cond_token_dim"),
+    Case("lm heads", "lm", _set("model.lm.config.dim_heads", 1024),
+         _set("model.lm.config.dim_heads", 128), "attention-heads",
+         "$.model.lm.config.dim_heads"),
+    Case("lm embed_dim not a multiple of dim_heads", "lm", _set("model.lm.config.dim_heads", 120),
+         _set("model.lm.config.dim_heads", 32), "attention-heads",
+         "$.model.lm.config.dim_heads", "warning"),
+    Case("DAU1d channels shorter than depth", "dau_uncond", _set("model.config.depth", 15),
+         _set("model.config.depth", 10), "dau-depth", "$.model.config.channels"),
+    Case("DAU1d stride 1 without learned_resample", "dau_uncond",
+         _set("model.config.strides", [1] + [2] * 12),
+         _all(_set("model.config.strides", [1] + [2] * 12),
+              _set("model.config.learned_resample", True)),
+         "dau-strides", "$.model.config.strides[0]"),
+    Case("U-Net factors per level", "adp_cond", _set(f"{DC}.factors", [2]), _none,
+         "unet-levels", "$.model.diffusion.config.factors"),
+    Case("uncond backbone expecting conditioning", "dau_uncond",
+         _set("model.config.cond_dim", 4), _set("model.config.cond_dim", 0),
+         "uncond-conditioning", "$.model.config.cond_dim"),
+    Case("uncond U-Net expecting global features", "adp_uncond",
+         _set("model.config.context_features", 64), _none, "uncond-conditioning",
+         "$.model.config.context_features"),
+    # lengths
+    Case("sample_size not a multiple of the pretransform ratio", "dit_uncond",
+         _set("sample_size", 8196), _set("sample_size", 8208), "sample-size-multiple",
+         "$.sample_size", "warning"),
+    Case("latent length not a multiple of the DiT patch", "dit_uncond",
+         _set("sample_size", 8200), _set("sample_size", 8208), "sample-size-multiple",
+         "$.sample_size"),
+    Case("sample_size vs DAU1d's 2^13", "dau_uncond", _set("sample_size", 65536 + 4096),
+         _set("sample_size", 65536 + 8192), "sample-size-multiple", "$.sample_size"),
+    Case("sample_size vs adp factors", "adp_cond", _set("sample_size", 8192 + 16),
+         _set("sample_size", 8192 + 32), "sample-size-multiple", "$.sample_size"),
+    Case("lm sample_size vs tokenizer ratio", "lm", _set("sample_size", 32001),
+         _set("sample_size", 32008), "sample-size-multiple", "$.sample_size", "warning"),
+    # conditioning widths
+    Case("cond_token_dim vs conditioner output_dim", "dit_cond",
+         _set(f"{DC}.cond_token_dim", 512), _none, "cond-width",
+         "$.model.diffusion.config.cond_token_dim"),
+    Case("cross-attention with cond_token_dim 0", "dit_cond", _drop(f"{DC}.cond_token_dim"),
+         _none, "cond-width", "$.model.diffusion.config.cond_token_dim"),
+    Case("global_cond_dim vs the sum of global widths", "dit_cond",
+         _set(f"{D}.global_cond_ids", ["seconds_total", "seconds_total"]),
+         _all(_set(f"{D}.global_cond_ids", ["seconds_total", "seconds_total"]),
+              _set(f"{DC}.global_cond_dim", 512)),
+         "cond-width", "$.model.diffusion.config.global_cond_dim"),
+    Case("unprojected global conditioning width", "dit_cond",
+         _all(_set(f"{DC}.project_global_cond", False), _set(f"{DC}.embed_dim", 512),
+              _set(f"{DC}.num_heads", 8)),
+         _set(f"{DC}.project_global_cond", False), "cond-width",
+         "$.model.diffusion.config.global_cond_dim"),
+    Case("prepend ids with prepend_cond_dim 0", "dit_cond",
+         _set(f"{D}.prepend_cond_ids", ["seconds_total"]),
+         _all(_set(f"{D}.prepend_cond_ids", ["seconds_total"]),
+              _set(f"{DC}.prepend_cond_dim", 256)),
+         "cond-width", "$.model.diffusion.config.prepend_cond_dim"),
+    Case("input_concat_dim vs inpaint channels", "inpaint", _set(f"{DC}.input_concat_dim", 16),
+         _none, "cond-width", "$.model.diffusion.config.input_concat_dim"),
+    Case("adp context_embedding_features vs conditioners", "adp_cond",
+         _set(f"{DC}.context_embedding_features", 512), _none, "cond-width",
+         "$.model.diffusion.config.context_embedding_features"),
+    Case("adp_cfg_1d without cross-attention", "adp_cond",
+         _set(f"{D}.cross_attention_cond_ids", []), _none, "cond-width",
+         "$.model.diffusion.cross_attention_cond_ids"),
+    Case("adp context_features vs global widths", "adp_1d_cond",
+         _set(f"{DC}.context_features", 128), _none, "cond-width",
+         "$.model.diffusion.config.context_features"),
+    Case("lm cross_attn_cond_dim vs conditioner", "lm",
+         _set("model.lm.config.cross_attn_cond_dim", 128), _none, "cond-width",
+         "$.model.lm.config.cross_attn_cond_dim"),
+    Case("lm prepend ids with prepend_cond_dim 0", "lm",
+         _set("model.lm.prepend_cond_ids", ["prompt"]),
+         _all(_set("model.lm.prepend_cond_ids", ["prompt"]),
+              _set("model.lm.config.prepend_cond_dim", 256)),
+         "cond-width", "$.model.lm.config.prepend_cond_dim"),
+    Case("adp cross-attention sequence too long", "adp_cond",
+         _set(f"{DC}.context_embedding_max_length", 64), _none, "cross-attention-length",
+         "$.model.diffusion.config.context_embedding_max_length"),
+    Case("adp global ids without context_features", "adp_1d_cond",
+         _drop(f"{DC}.context_features"), _none, "ignored-cond-ids",
+         "$.model.diffusion.global_cond_ids", "warning"),
+    Case("adp input concat without context_channels", "adp_1d_cond",
+         _set(f"{D}.input_concat_ids", ["seconds_total"]),
+         _all(_set(f"{D}.input_concat_ids", ["seconds_total"]),
+              _set(f"{DC}.context_channels", [256])),
+         "ignored-cond-ids", "$.model.diffusion.input_concat_ids", "warning"),
+    Case("adp context_features without global ids", "adp_1d_cond",
+         _set(f"{D}.global_cond_ids", []), _none, "missing-cond-input",
+         "$.model.diffusion.config.context_features"),
+    Case("adp context_channels beyond the first level", "adp_1d_cond",
+         _all(_set(f"{D}.input_concat_ids", ["seconds_total"]),
+              _set(f"{DC}.context_channels", [256, 4])),
+         _all(_set(f"{D}.input_concat_ids", ["seconds_total"]),
+              _set(f"{DC}.context_channels", [256, 0])),
+         "missing-cond-input", "$.model.diffusion.config.context_channels[1]"),
+    # training extras
+    Case("distribution shift with equal lengths", "dit_cond",
+         _set(f"{D}.distribution_shift_options", {"min_length": 512, "max_length": 512}),
+         _set(f"{D}.distribution_shift_options", {"min_length": 256, "max_length": 512}),
+         "distribution-shift-lengths",
+         "$.model.diffusion.distribution_shift_options.max_length"),
+    Case("inpainting masks never reach the model", "inpaint",
+         _all(_set(f"{D}.input_concat_ids", []), _set(f"{DC}.input_concat_dim", 0)), _none,
+         "inpainting-unused", "$.model.diffusion.input_concat_ids", "warning"),
+    Case("mask probabilities do not sum to 1", "inpaint",
+         _set("training.inpainting.mask_kwargs.mask_type_probabilities", [0.2, 0.6, 0.3]),
+         _set("training.inpainting.mask_kwargs.mask_type_probabilities", [0.1, 0.8, 0.1]),
+         "mask-probabilities", "$.training.inpainting.mask_kwargs.mask_type_probabilities"),
+    # ARC
+    Case("ARC hidden layer beyond the DiT depth", "arc",
+         _set("training.arc.discriminator.dit_hidden_layer", 4),
+         _set("training.arc.discriminator.dit_hidden_layer", 3), "arc-hidden-layer",
+         "$.training.arc.discriminator.dit_hidden_layer"),
+    Case("ARC hidden layer vs the discriminator base", "arc_with_bases",
+         _set("training.arc.discriminator_base_model.model.diffusion.config.depth", 2), _none,
+         "arc-hidden-layer", "$.training.arc.discriminator.dit_hidden_layer"),
+    Case("ARC conv head width", "arc",
+         _all(_set("training.arc.discriminator.type", "conv"), _set(f"{DC}.embed_dim", 240)),
+         _set("training.arc.discriminator.type", "conv"), "arc-conv-width",
+         "$.training.arc.discriminator.type"),
+    Case("ARC convnext strides per stage", "arc",
+         _set("training.arc.discriminator.config", {"c_mults": [1, 2, 4], "strides": [2, 2]}),
+         _set("training.arc.discriminator.config", {"c_mults": [1, 2], "strides": [2, 2]}),
+         "stage-count", "$.training.arc.discriminator.config.strides"),
+    Case("ARC convnext head downsamples to nothing", "arc", _set("sample_size", 2048),
+         _set("sample_size", 8192), "arc-head-length",
+         "$.training.arc.discriminator.config.strides", "warning"),
+    Case("ARC teacher reads other latents", "arc_with_bases",
+         _all(_set("training.arc.teacher_model.model.pretransform",
+                   _autoencoder_pretransform(latent=32)),
+              _set("training.arc.teacher_model.model.io_channels", 32),
+              _set("training.arc.teacher_model.model.diffusion.config.io_channels", 32)),
+         _none, "arc-io-channels", "$.training.arc.teacher_model.model.io_channels"),
+    Case("ARC teacher at another frame rate", "arc_with_bases",
+         _all(_set("training.arc.teacher_model.model.pretransform.config.encoder.config.strides",
+                   [4, 4]),
+              _set("training.arc.teacher_model.model.pretransform.config.decoder.config.strides",
+                   [4, 4]),
+              _set("training.arc.teacher_model.model.pretransform.config.downsampling_ratio", 16)),
+         _none, "arc-frame-rate", "$.training.arc.teacher_model.model.pretransform", "warning"),
+    Case("ARC nested model checked like the main one", "arc_with_bases",
+         _set("training.arc.teacher_model.model.diffusion.config.cond_token_dim", 512), _none,
+         "cond-width", "$.training.arc.teacher_model.model.diffusion.config.cond_token_dim"),
+    Case("ARC discriminator base at another sample rate", "arc_with_bases",
+         _set("training.arc.discriminator_base_model.sample_rate", 48000), _none,
+         "arc-sample-rate", "$.training.arc.discriminator_base_model.sample_rate", "warning"),
+    # diffusion autoencoder
+    Case("DAE encoder reads the signal channels", "dae",
+         _set("model.encoder.config.in_channels", 2), _none, "encoder-input-channels",
+         "$.model.encoder.config.in_channels"),
+    Case("DAE encoder output vs bottleneck", "dae", _set("model.encoder.config.latent_dim", 8),
+         _none, "encoder-latent-dim", "$.model.encoder.config.latent_dim"),
+    Case("DAE backbone conditioning channels vs latents", "dae",
+         _set(f"{DC}.input_concat_dim", 16), _none, "latent-cond-channels",
+         "$.model.diffusion.config.input_concat_dim"),
+    Case("DAE io_channels vs the pretransform latents", "dae",
+         _all(_set("model.io_channels", 32), _set(f"{DC}.io_channels", 32),
+              _set("model.encoder.config.in_channels", 32)),
+         _none, "io-channels", "$.model.io_channels"),
+    Case("DAE downsampling_ratio vs encoder strides", "dae", _set("model.downsampling_ratio", 64),
+         _none, "downsampling-ratio", "$.model.downsampling_ratio", "warning"),
+    # lm tokenizer
+    Case("lm tokenizer channels", "lm", _set("audio_channels", 2), _none, "io-channels",
+         "$.model.pretransform.config.io_channels"),
+]
+
+
+def _found(case: Case, mutate: Callable[[dict], None]) -> list[sat_config.Issue]:
+    cfg = BASES[case.base]()
+    mutate(cfg)
+    return [i for i in _issues(cfg) if i.rule == f"semantic:{case.rule}"]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_rule_fires(case: Case) -> None:
+    found = _found(case, case.bad)
+    assert {(i.path, i.severity) for i in found} >= {(case.path, case.severity)}, \
+        [i.format() for i in found]
+    assert all(i.message and i.path.startswith("$") for i in found)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_rule_passes_when_fixed(case: Case) -> None:
+    assert _found(case, case.good) == []
+
+
+def test_every_rule_in_the_docs_is_tested_and_every_tested_rule_documented() -> None:
+    doc = (REPO / "docs" / "semantic-checks.md").read_text()
+    documented = {line.split("`")[1] for line in doc.splitlines() if line.startswith("| `")}
+    tested = {c.rule for c in CASES} | AUTOENCODER_RULES
+    assert tested <= documented
+    assert documented - tested == set()
+
+
+# The autoencoder rules are exercised by the tests/corpus/*/ae_sem_* cases and below.
+AUTOENCODER_RULES = {
+    "io-channels", "encoder-input-channels", "decoder-output-channels", "stage-count",
+    "decoder-upsampling", "downsampling-ratio", "latent-dim", "encoder-latent-dim",
+    "decoder-latent-dim", "dithered-fsq-levels", "codebook-dim", "pretransform-token-only",
+    "pretransform-channels", "sample-size-multiple", "unwrap-needs-key", "discriminator-channels",
+    "resolution-lengths", "window-length", "stereo-stft-sizes", "mel-bins", "mrmel-lengths",
+    "hubert-sample-rate", "discriminator-bands", "unused-loss-weight", "ignored-learning-rate",
+    "null-scheduler", "unused-optimizer", "lone-scheduler", "teacher-shape",
+    "teacher-sample-rate"}
+
+
+# --- the engine around the rules ----------------------------------------------------------
+
+
+def test_semantic_issues_are_located_in_files(tmp_path: Path) -> None:
+    cfg = dit_cond()
+    cfg["model"]["diffusion"]["cross_attention_cond_ids"] = ["promt", "seconds_total"]
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(cfg, indent=2))
+    with pytest.raises(sat_config.ConfigError) as info:
+        sat_config.load_config(path)
+    (issue,) = info.value.errors
+    assert issue.rule == "semantic:unknown-cond-id"
+    assert issue.suggestion == "did you mean 'prompt'?"
+    assert issue.line is not None and issue.source == str(path)
+
+
+def test_warnings_do_not_stop_load_config() -> None:
+    cfg = dit_cond()
+    cfg["model"]["diffusion"]["cross_attention_cond_ids"] = ["seconds_total"]
+    cfg["model"]["diffusion"]["config"]["cond_token_dim"] = 256
+    with pytest.warns(sat_config.ConfigWarning, match="not listed in any"):
+        config = sat_config.load_config(cfg)
+    assert config.model_type == "diffusion_cond"
+
+
+def test_checks_skip_shapes_that_already_failed_the_schema() -> None:
+    cfg = dit_cond()
+    cfg["model"]["diffusion"]["config"] = "not an object"
+    issues = sat_config.validate(cfg)
+    assert issues and not any(i.rule.startswith("semantic:") for i in issues)
+
+
+def test_schema_valid_configs_never_crash_a_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A check tripping over a schema-valid shape is a bug: it raises instead of hiding."""
+    from sat_config import _semantic
+
+    def broken(cfg: dict) -> list:
+        raise KeyError("model")
+
+    monkeypatch.setattr(_semantic, "checks_for", lambda model_type: broken)
+    with pytest.raises(KeyError):
+        semantic_issues(lm(), schema_valid=True)
+    assert semantic_issues(lm(), schema_valid=False) == []
+
+
+# --- schema facts ---------------------------------------------------------------------------
+
+
+def test_defaults_come_from_the_schema() -> None:
+    dit = defaults("diffusion_cond", "model", "diffusion", "type=dit", "config")
+    assert dit["embed_dim"] == 768 and dit["io_channels"] == 32
+    assert "io_channels" not in defaults("diffusion_uncond", "model", "type=dit", "config")
+    t5 = defaults("diffusion_cond", "model", "conditioning", "configs", "[]", "type=t5", "config")
+    assert t5["max_length"] == 128
+    assert defaults("autoencoder")["audio_channels"] == 2
+
+
+def test_defaults_of_an_unknown_path_fail_loudly() -> None:
+    with pytest.raises(SchemaFactError, match="nope"):
+        defaults("diffusion_cond", "model", "nope")
+    with pytest.raises(SchemaFactError):
+        defaults("diffusion_cond", "model", "diffusion", "type=unet9000", "config")
+
+
+def test_defaults_are_read_only() -> None:
+    with pytest.raises(TypeError):
+        defaults("lm")["audio_channels"] = 3  # type: ignore[index]
