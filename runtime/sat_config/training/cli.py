@@ -1,0 +1,104 @@
+"""``sat-config train``: validate, then build and fit. Importing this module does not import torch.
+
+Exit codes: 0 done, 1 invalid config (every issue printed first), 2 usage error (bad arguments,
+unreadable files, a valid but unsupported setting).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+OK, INVALID, USAGE = 0, 1, 2
+
+
+def _devices(value: str) -> str | int:
+    return int(value) if value.isdigit() else value
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return number
+
+
+def _steps(value: str) -> int:
+    return -1 if int(value) == -1 else _positive(value)
+
+
+def add_train_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("config", metavar="CONFIG", help="model + training config (JSON or YAML)")
+    p.add_argument("--dataset-config", metavar="FILE",
+                   help="dataset config (default: synthetic tones, chirps and noise)")
+    p.add_argument("--val-dataset-config", metavar="FILE",
+                   help="validation dataset config (enables eval_loss_configs metrics)")
+    p.add_argument("--val-every", type=_positive, metavar="N", help="validate every N steps")
+    p.add_argument("--max-steps", type=_steps, default=-1, metavar="N",
+                   help="stop after N optimizer steps (default: no limit)")
+    p.add_argument("--batch-size", type=_positive, default=4, metavar="B")
+    p.add_argument("--accelerator", default="auto", help="cpu, gpu, auto ... (Lightning)")
+    p.add_argument("--devices", type=_devices, default="auto", help="device count or list")
+    p.add_argument("--num-nodes", type=_positive, default=1)
+    p.add_argument("--strategy", default="auto",
+                   help="Lightning strategy (auto, ddp, deepspeed, fsdp ...)")
+    p.add_argument("--precision", default="32-true",
+                   help="Lightning precision: 32-true, 16-mixed, bf16-mixed ...")
+    p.add_argument("--ckpt-path", metavar="FILE",
+                   help="resume from this checkpoint (optimizer, scheduler and EMA state)")
+    p.add_argument("--output-dir", metavar="DIR",
+                   help="checkpoints, logs and demos (default: runs/<config name>)")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--checkpoint-every", type=_positive, default=1000, metavar="N",
+                   help="save a checkpoint every N steps (plus last.ckpt at the end)")
+    p.add_argument("--num-workers", type=int, default=0, metavar="N", help="data loader workers")
+
+
+def _print_issues(exc) -> int:
+    for issue in exc.issues:
+        print(issue.format(), file=sys.stderr)
+    return USAGE if any(i.rule == "io" for i in exc.issues) else INVALID
+
+
+def _usage(message: str) -> int:
+    print(f"sat-config: {message}", file=sys.stderr)
+    return USAGE
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from .. import load_config, load_dataset_config
+    from .._errors import ConfigError
+
+    try:  # every config is validated before torch is imported
+        config = load_config(args.config)
+        datasets = [load_dataset_config(f) if f else None
+                    for f in (args.dataset_config, args.val_dataset_config)]
+    except ConfigError as exc:
+        return _print_issues(exc)
+    if args.ckpt_path and not Path(args.ckpt_path).is_file():
+        return _usage(f"--ckpt-path {args.ckpt_path} does not exist")
+    try:
+        from .run import TrainOptions, train
+    except ImportError as exc:
+        return _usage(f"training needs the [train] extra (pip install 'sat-config[train]'): {exc}")
+    options = TrainOptions(
+        output_dir=Path(args.output_dir or Path("runs") / Path(args.config).stem),
+        max_steps=args.max_steps, batch_size=args.batch_size, accelerator=args.accelerator,
+        devices=args.devices, num_nodes=args.num_nodes, strategy=args.strategy,
+        precision=args.precision, ckpt_path=args.ckpt_path, seed=args.seed,
+        checkpoint_every=args.checkpoint_every, num_workers=args.num_workers,
+        val_every=args.val_every)
+    try:
+        result = train(config, options, *datasets)
+    except (NotImplementedError, FileNotFoundError) as exc:
+        return _usage(str(exc))
+    if not result.is_global_zero:
+        return OK
+    print(f"trained to step {result.global_step}")
+    print(f"  checkpoints: {result.checkpoint_dir}"
+          + (f" (last: {result.last_checkpoint.name})" if result.last_checkpoint else ""))
+    print(f"  logs:        {result.log_dir}")
+    if result.demo_files:
+        print(f"  demos:       {result.demo_files[0].parent} ({len(result.demo_files)} files)")
+    return OK

@@ -1,0 +1,1 @@
+"""Training data: synthetic audio (the default) and local audio directories."""

@@ -1,0 +1,42 @@
+"""DataLoaders for training: synthetic audio without a dataset config, else the config's type."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch.utils.data import DataLoader
+
+from .audio_dir import AudioDirDataset
+from .synthetic import SyntheticAudio
+
+BUILT = ("audio_dir",)
+
+
+def collate(items: list[tuple[torch.Tensor, dict[str, Any]]]):
+    """``(audio (batch, channels, samples), [metadata per item])`` as upstream's loaders yield."""
+    audio, metadata = zip(*items)
+    return torch.stack(audio), list(metadata)
+
+
+def create_dataset(config, dataset_config=None, seed: int = 0):
+    """The dataset for typed ``config`` (sample rate, size, channels) and an optional typed
+    dataset config (``sat_config.load_dataset_config``)."""
+    if dataset_config is None:
+        return SyntheticAudio(config.sample_rate, config.sample_size, config.audio_channels,
+                              seed=seed)
+    if dataset_config.dataset_type != "audio_dir":
+        raise NotImplementedError(
+            f"dataset_type {dataset_config.dataset_type!r} is valid but not built into "
+            f"sat-config's training runtime; built: {', '.join(BUILT)}")
+    return AudioDirDataset(dataset_config, config.sample_rate, config.sample_size,
+                           config.audio_channels)
+
+
+def create_dataloader(config, dataset_config=None, *, batch_size: int, num_workers: int = 0,
+                      shuffle: bool = True, seed: int = 0) -> DataLoader:
+    dataset = create_dataset(config, dataset_config, seed)
+    drop_last = dataset_config.drop_last if dataset_config is not None else True
+    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, num_workers=num_workers,
+                      persistent_workers=num_workers > 0, drop_last=drop_last and shuffle,
+                      collate_fn=collate)

@@ -1,0 +1,1 @@
+"""Demo callbacks (periodic generations during training)."""

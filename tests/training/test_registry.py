@@ -1,0 +1,127 @@
+"""The registry and the public factory functions."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from training_helpers import REPO, build, load_typed, tiny_config
+
+import sat_config
+from sat_config import schemas
+from sat_config.models import MODEL_CONFIGS
+from sat_config.training import (create_demo_callback_from_config, create_model_from_config,
+                                 create_training_wrapper_from_config)
+from sat_config.training.registry import REGISTRY, entry
+
+UPSTREAM = REPO / "tests" / "corpus" / "upstream"
+ONE_CONFIG_PER_TYPE = {
+    "diffusion_uncond": UPSTREAM / "model_configs__dance_diffusion__dance_diffusion_base.json",
+    "diffusion_cond": UPSTREAM / "model_configs__txt2audio__stable_audio_2_0.json",
+}
+
+
+def test_registry_keys_equal_schema_types_and_generated_union() -> None:
+    assert list(REGISTRY) == list(schemas.model_types())
+    assert set(REGISTRY) == set(MODEL_CONFIGS)
+    for model_type, spec in REGISTRY.items():
+        assert spec.model_type == model_type
+        assert spec.config_class is MODEL_CONFIGS[model_type]
+
+
+@pytest.mark.parametrize("model_type", [t for t in MODEL_CONFIGS if t != "autoencoder"])
+@pytest.mark.parametrize("piece", ["build_model", "build_wrapper", "build_demo"])
+def test_unbuilt_types_say_which_piece_is_missing(model_type: str, piece: str) -> None:
+    with pytest.raises(NotImplementedError) as err:
+        entry(model_type).piece(piece)
+    message = str(err.value)
+    assert model_type in message
+    assert piece.removeprefix("build_").replace("wrapper", "training-wrapper") in message
+    assert "autoencoder" in message  # what is built
+
+
+@pytest.mark.parametrize("model_type", sorted(ONE_CONFIG_PER_TYPE))
+def test_factory_on_an_unbuilt_type_raises_not_implemented(model_type: str) -> None:
+    with pytest.raises(NotImplementedError, match=model_type):
+        create_model_from_config(ONE_CONFIG_PER_TYPE[model_type])
+
+
+def test_factory_validates_everything_before_building(monkeypatch) -> None:
+    import sat_config.training.models.autoencoder as ae
+
+    calls = []
+
+    monkeypatch.setattr(ae.AudioAutoencoder, "__init__",
+                        lambda *a, **k: calls.append("built"))
+    config = tiny_config()
+    config["sample_rate"] = -1
+    config["training"]["warmup_steps"] = "soon"
+    del config["model"]["latent_dim"]
+    with pytest.raises(sat_config.ConfigError) as err:
+        create_model_from_config(config)
+    paths = {i.path for i in err.value.errors}
+    assert {"$.sample_rate", "$.training.warmup_steps"} <= paths
+    assert any("latent_dim" in i.path or "latent_dim" in i.message for i in err.value.errors)
+    assert calls == []
+
+
+def test_factory_never_mutates_the_callers_dict(tmp_path: Path) -> None:
+    config = tiny_config(discriminator=True, use_ema=True)
+    before = copy.deepcopy(config)
+    model = create_model_from_config(config)
+    create_training_wrapper_from_config(config, model)
+    create_demo_callback_from_config(config, demo_dir=tmp_path)
+    assert config == before
+
+
+def test_factory_accepts_a_path_and_a_typed_config() -> None:
+    from sat_config.training.models.autoencoder import AudioAutoencoder
+
+    typed = load_typed(tiny_config())
+    assert isinstance(create_model_from_config(typed), AudioAutoencoder)
+    assert isinstance(create_model_from_config(REPO / "examples" / "autoencoder-tiny.json"),
+                      AudioAutoencoder)
+
+
+def test_wrappers_and_callbacks_refuse_raw_dicts() -> None:
+    from sat_config.training.demos.autoencoder import AutoencoderDemoCallback
+    from sat_config.training.wrappers.autoencoder import AutoencoderTrainingWrapper
+
+    config = tiny_config()
+    typed, model, _ = build(config)
+    with pytest.raises(TypeError, match="typed AutoencoderConfig"):
+        AutoencoderTrainingWrapper(model, config)
+    import torch
+
+    with pytest.raises(TypeError, match="typed AutoencoderConfig"):
+        AutoencoderDemoCallback(config, torch.zeros(1, 2, 8))
+
+
+def test_wrapper_and_callback_satisfy_the_protocols(tmp_path: Path) -> None:
+    from sat_config.training.protocols import DemoCallback, TrainingWrapper
+
+    typed, _, wrapper = build(tiny_config())
+    assert isinstance(wrapper, TrainingWrapper)
+    assert isinstance(create_demo_callback_from_config(typed, demo_dir=tmp_path), DemoCallback)
+
+
+def test_no_model_type_chains_and_no_dotted_imports_in_the_runtime() -> None:
+    root = REPO / "runtime" / "sat_config" / "training"
+    for path in root.rglob("*.py"):
+        text = path.read_text()
+        assert not re.search(r"model_type\s*==", text), path
+        assert "import_module(" not in text, path  # no dotted paths taken from configs
+
+
+def test_importing_the_training_package_is_lazy() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, sat_config.training, sat_config.training.cli; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'pytorch_lightning')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout.replace("'", '"')) == []

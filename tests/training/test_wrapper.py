@@ -1,0 +1,270 @@
+"""AutoencoderTrainingWrapper: every training key has a visible effect; absent keys take the
+typed config's (= the schema's) defaults."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import torch
+
+from training_helpers import build, fit, load_typed, series, tiny_config
+
+from sat_config.models import AutoencoderConfig
+
+
+def _training_default(name: str):
+    training = AutoencoderConfig.model_fields["training"].annotation
+    return training.model_fields[name].default
+
+
+def test_absent_keys_take_the_schema_defaults() -> None:
+    config = tiny_config()
+    config["training"] = {"learning_rate": 1e-3}  # everything else absent
+    typed, model, wrapper = build(config)
+    assert wrapper.warmup_steps == _training_default("warmup_steps")
+    assert wrapper.encoder_freeze_on_warmup == _training_default("encoder_freeze_on_warmup")
+    assert wrapper.use_ema == _training_default("use_ema")
+    assert (wrapper.autoencoder_ema is None) == (not _training_default("use_ema"))
+    assert wrapper.force_input_mono == _training_default("force_input_mono")
+    assert wrapper.latent_mask_ratio == _training_default("latent_mask_ratio")
+    assert wrapper.teacher is None and len(wrapper.eval_metrics) == 0
+    # loss_configs absent: upstream's built-in losses (an encodec discriminator, 7 STFT scales)
+    assert type(wrapper.discriminator).__name__ == "EncodecDiscriminator"
+    assert len(wrapper.discriminator.discriminators) == 7
+    names = [t.name for t in wrapper.gen_losses.terms]
+    assert names[:2] == ["loss_adv", "feature_matching_loss"] and "kl_loss" in names
+    kl = next(t for t in wrapper.gen_losses.terms if t.name == "kl_loss")
+    bottleneck_weights = typed.training.loss_configs  # None: schema default of the weights
+    assert bottleneck_weights is None and kl.weight.item() == pytest.approx(1e-6)
+
+
+def test_learning_rate_builds_the_default_optimizers(tmp_path: Path) -> None:
+    config = tiny_config(discriminator=True)
+    del config["training"]["optimizer_configs"]
+    config["training"]["learning_rate"] = 7e-4
+    _, _, wrapper = build(config)
+    trainer = fit(wrapper, 1, tmp_path)
+    gen, disc = trainer.optimizers
+    for optimizer in (gen, disc):
+        assert type(optimizer).__name__ == "AdamW"
+        assert optimizer.param_groups[0]["lr"] == pytest.approx(7e-4)
+        assert optimizer.param_groups[0]["betas"] == pytest.approx((0.8, 0.99))
+
+
+def test_warmup_steps_keep_adversarial_terms_off_until_warm(tmp_path: Path) -> None:
+    _, _, wrapper = build(tiny_config(discriminator=True, warmup_steps=4))
+    trainer = fit(wrapper, 8, tmp_path)
+    adversarial = series(trainer, "train/loss_adv")
+    matching = series(trainer, "train/feature_matching_loss")
+    assert sorted(adversarial) == [0, 2, 4, 6]  # autoencoder steps; odd steps train the critic
+    assert adversarial[0] == adversarial[2] == matching[0] == matching[2] == 0.0
+    assert adversarial[4] != 0.0 and matching[4] > 0.0
+    assert set(series(trainer, "train/discriminator_loss")) == {1, 3, 5, 7}  # critic trains
+
+
+def _snapshot(module: torch.nn.Module) -> list[torch.Tensor]:
+    return [p.detach().clone() for p in module.parameters()]
+
+
+def _changed(before, module) -> bool:
+    return any(not torch.equal(a, b) for a, b in zip(before, module.parameters()))
+
+
+class _Snapshots:
+    """Callback keeping encoder/decoder parameters after every step."""
+
+    def __init__(self):
+        import pytorch_lightning as pl
+
+        outer = self
+
+        class Cb(pl.Callback):
+            def on_train_batch_end(self, trainer, module, *args):
+                outer.steps[trainer.global_step] = (_snapshot(module.autoencoder.encoder),
+                                                    _snapshot(module.autoencoder.decoder))
+
+        self.callback = Cb()
+        self.steps: dict[int, tuple] = {}
+
+
+def test_encoder_freeze_on_warmup_freezes_the_encoder_after_warmup(tmp_path: Path) -> None:
+    snaps = _Snapshots()
+    _, _, wrapper = build(tiny_config(warmup_steps=2, encoder_freeze_on_warmup=True))
+    fit(wrapper, 5, tmp_path, callbacks=[snaps.callback])
+    enc = {step: s[0] for step, s in snaps.steps.items()}
+    dec = {step: s[1] for step, s in snaps.steps.items()}
+    differs = lambda a, b: any(not torch.equal(x, y) for x, y in zip(a, b))  # noqa: E731
+    assert differs(enc[1], enc[2])  # step index 1 < warmup: encoder trains
+    assert not differs(enc[3], enc[4]) and not differs(enc[4], enc[5])  # frozen after warm-up
+    assert differs(dec[4], dec[5])  # the decoder keeps training
+
+
+def test_use_ema_keeps_an_average_that_trails_the_model(tmp_path: Path) -> None:
+    _, model, wrapper = build(tiny_config(use_ema=True))
+    ema = wrapper.autoencoder_ema
+    assert ema.module is not model and not any(p.requires_grad for p in ema.module.parameters())
+    fit(wrapper, 6, tmp_path)
+    assert ema.n_averaged.item() == 6
+    online = torch.cat([p.flatten() for p in model.parameters()])
+    average = torch.cat([p.flatten() for p in ema.module.parameters()])
+    assert not torch.equal(online, average)
+    _, _, plain = build(tiny_config(use_ema=False))
+    assert plain.autoencoder_ema is None
+
+
+def test_ema_is_a_copy_of_the_module_not_a_rebuild(monkeypatch) -> None:
+    import sat_config.training.models.autoencoder as ae
+
+    typed = load_typed(tiny_config(use_ema=True))
+    from sat_config.training import (create_model_from_config,
+                                     create_training_wrapper_from_config)
+
+    model = create_model_from_config(typed)
+    monkeypatch.setattr(ae, "build_autoencoder", lambda *a: pytest.fail("model rebuilt"))
+    wrapper = create_training_wrapper_from_config(typed, model)
+    for mine, copied in zip(model.parameters(), wrapper.autoencoder_ema.module.parameters()):
+        assert torch.equal(mine, copied) and mine.data_ptr() != copied.data_ptr()
+
+
+def test_force_input_mono_feeds_the_encoder_one_channel(tmp_path: Path) -> None:
+    config = tiny_config(2, force_input_mono=True)
+    config["model"]["encoder"]["config"]["in_channels"] = 1
+    config["model"]["in_channels"] = 1
+    _, model, wrapper = build(config)
+    seen = []
+    model.encoder.register_forward_hook(lambda m, args, out: seen.append(args[0].shape[1]))
+    fit(wrapper, 2, tmp_path)
+    assert seen and set(seen) == {1}
+    assert model.out_channels == 2  # targets stay stereo
+
+
+@pytest.mark.parametrize("ratio, expect_all_zero", [(1.0, True), (0.0, False)])
+def test_latent_mask_ratio_zeroes_latents_before_decoding(tmp_path, ratio, expect_all_zero):
+    _, model, wrapper = build(tiny_config(latent_mask_ratio=ratio))
+    decoder_inputs = []
+    model.decoder.register_forward_hook(lambda m, args, out: decoder_inputs.append(args[0]))
+    fit(wrapper, 1, tmp_path)
+    assert bool((decoder_inputs[0] == 0).all()) is expect_all_zero
+
+
+def test_stereo_uses_sum_and_difference_plus_left_right_terms() -> None:
+    from auraloss.freq import MultiResolutionSTFTLoss, SumAndDifferenceSTFTLoss
+
+    _, _, stereo = build(tiny_config(2))
+    terms = {t.name: t for t in stereo.gen_losses.terms}
+    assert isinstance(terms["mrstft_loss"].fn, SumAndDifferenceSTFTLoss)
+    assert isinstance(terms["stft_loss_left"].fn, MultiResolutionSTFTLoss)
+    assert terms["stft_loss_left"].weight.item() == terms["mrstft_loss"].weight.item() / 2
+    _, _, mono = build(tiny_config(1))
+    names = [t.name for t in mono.gen_losses.terms]
+    assert "stft_loss_left" not in names
+    assert isinstance(mono.gen_losses.terms[0].fn, MultiResolutionSTFTLoss)
+
+
+def test_loss_weights_and_time_terms_shape_the_total(tmp_path: Path) -> None:
+    config = tiny_config(1)
+    config["training"]["loss_configs"]["time"] = {"weights": {"l1": 0.5, "l2": 2.0},
+                                                  "decay": 0.5}
+    _, _, wrapper = build(config)
+    names = [t.name for t in wrapper.gen_losses.terms]
+    assert "l1_time_loss" in names and "l2_time_loss" in names
+    trainer = fit(wrapper, 3, tmp_path)
+    total, parts = series(trainer, "train/loss"), [series(trainer, f"train/{n}") for n in names]
+    assert total[2] == pytest.approx(sum(p[2] for p in parts), rel=1e-5)
+    l1 = next(t for t in wrapper.gen_losses.terms if t.name == "l1_time_loss")
+    assert l1.weight.item() == pytest.approx(0.5 * 0.5 ** 3)  # decayed once per step
+
+
+def test_zero_weight_time_terms_are_left_out() -> None:
+    config = tiny_config()
+    config["training"]["loss_configs"]["time"] = {"weights": {}}
+    _, _, wrapper = build(config)
+    assert not {"l1_time_loss", "l2_time_loss"} & {t.name for t in wrapper.gen_losses.terms}
+
+
+@pytest.mark.parametrize("kind, config", [
+    ("encodec", None),
+    ("oobleck", {"in_channels": 2}),
+])
+def test_discriminators_train_and_give_adversarial_terms(tmp_path, kind, config) -> None:
+    cfg = tiny_config(2, discriminator=True)
+    if config is not None:
+        cfg["training"]["loss_configs"]["discriminator"] = {
+            "type": kind, "config": config, "weights": {"adversarial": 1.0, "feature_matching": 1.0}}
+    _, _, wrapper = build(cfg)
+    assert type(wrapper.discriminator).__name__.lower().startswith(kind)
+    before = _snapshot(wrapper.discriminator)
+    trainer = fit(wrapper, 3, tmp_path)
+    assert _changed(before, wrapper.discriminator)
+    assert series(trainer, "train/feature_matching_loss")[2] > 0
+
+
+def test_unbuilt_discriminator_type_is_a_clear_error() -> None:
+    cfg = tiny_config(2, discriminator=True)
+    cfg["training"]["loss_configs"]["discriminator"] = {
+        "type": "dac", "config": {}, "weights": {"adversarial": 1.0, "feature_matching": 1.0}}
+    with pytest.raises(NotImplementedError, match="discriminator type 'dac'.*built: encodec"):
+        build(cfg)
+
+
+def test_eval_loss_configs_become_validation_metrics(tmp_path: Path) -> None:
+    import pytorch_lightning as pl
+    from pytorch_lightning.loggers import CSVLogger
+
+    from sat_config.training.data.loaders import create_dataloader
+
+    config = tiny_config(eval_loss_configs={"stft": {"fft_size": 256, "hop_size": 64,
+                                                     "win_length": 256}, "sisdr": {}})
+    typed, _, wrapper = build(config)
+    assert set(wrapper.eval_metrics) == {"stft", "sisdr"}
+    loader = create_dataloader(typed, batch_size=2, shuffle=False)
+    trainer = pl.Trainer(accelerator="cpu", logger=CSVLogger(tmp_path), limit_val_batches=2,
+                         enable_progress_bar=False, enable_model_summary=False)
+    result = trainer.validate(wrapper, loader, verbose=False)[0]
+    assert set(result) == {"val/stft", "val/sisdr"}
+    assert result["val/stft"] > 0 and result["val/sisdr"] < 0  # an untrained model: bad SDR
+
+
+def _with_schedulers(both: bool) -> dict:
+    config = tiny_config(discriminator=True)
+    scheduler = {"type": "InverseLR", "config": {"inv_gamma": 2.0, "power": 1.0, "warmup": 0.5}}
+    groups = config["training"]["optimizer_configs"]
+    groups["autoencoder"]["scheduler"] = copy.deepcopy(scheduler)
+    if both:
+        groups["discriminator"]["scheduler"] = copy.deepcopy(scheduler)
+    return config
+
+
+def test_optimizer_groups_and_inverse_lr_schedulers_step(tmp_path: Path) -> None:
+    _, _, wrapper = build(_with_schedulers(both=True))
+    trainer = fit(wrapper, 4, tmp_path)
+    gen_lr = series(trainer, "train/gen_lr")
+    base = 3e-3
+    for step, lr in gen_lr.items():  # logged after this update's scheduler step, as upstream
+        k = step // 2 + 1  # the autoencoder scheduler steps on autoencoder steps only
+        assert lr == pytest.approx(base * (1 - 0.5 ** (k + 1)) * (1 + k / 2.0) ** -1, rel=1e-5)
+    assert len(trainer.lr_scheduler_configs) == 2
+
+
+def test_a_single_scheduler_beside_a_discriminator_is_dropped_like_upstream(tmp_path) -> None:
+    _, _, wrapper = build(_with_schedulers(both=False))
+    trainer = fit(wrapper, 2, tmp_path)
+    assert trainer.lr_scheduler_configs == []
+
+
+def test_inverse_lr_state_round_trips() -> None:
+    from sat_config.training.optim import InverseLR
+
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    sched = InverseLR(opt, inv_gamma=10, power=0.5, warmup=0.9)
+    for _ in range(3):
+        opt.step()
+        sched.step()
+    state = sched.state_dict()
+    opt2 = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    sched2 = InverseLR(opt2, inv_gamma=10, power=0.5, warmup=0.9)
+    sched2.load_state_dict(state)
+    assert sched2.last_epoch == 3
+    assert sched.get_last_lr() == pytest.approx([(1 - 0.9 ** 4) * (1 + 3 / 10) ** -0.5])
