@@ -19,8 +19,17 @@ _KEYS = ("cross_attention_cond_ids", "global_cond_ids", "input_concat_ids", "pre
 
 def check_cond_dims(out: list[Issue], bb: Backbone, diffusion: dict, dpath: str,
                     conds: Conditioning, io: int) -> None:
-    sizes = {**conds.widths, "inpaint_mask": 1, "inpaint_masked_input": io}
-    widths = {key: [(i, sizes.get(i)) for i in diffusion.get(key) or ()] for key in _KEYS}
+    sizes = conds.widths
+    widths: dict[str, _Widths] = {}
+    for key in _KEYS:
+        ids = diffusion.get(key)
+        if not ids:
+            widths[key] = []
+        elif key == "input_concat_ids":
+            inpaint = {"inpaint_mask": 1, "inpaint_masked_input": io}
+            widths[key] = [(i, inpaint[i] if i in inpaint else sizes.get(i)) for i in ids]
+        else:
+            widths[key] = [(i, sizes.get(i)) for i in ids]
     if bb.kind == "dit":
         _check_dit(out, bb, widths)
         _check_dit_projections(out, bb)

@@ -2,9 +2,9 @@
 
 Upstream's ``MultiConditioner`` runs every conditioner in ``model.conditioning.configs`` on every
 batch and hands the results, keyed by id, to the model, which looks up the ids listed in its
-``*_cond_ids``. These checks make sure the ids exist (with the inpainting pseudo-ids only where
-the wrapper provides them), that the demo conditioning carries what the conditioners read, and
-give the diffusion/LM checks the width and token count of each conditioner output.
+``*_cond_ids``. These checks make sure the ids exist (the inpainting pseudo-ids only as input-concat
+inputs), that the demo conditioning carries what the conditioners read, and give the
+diffusion/LM checks the width and token count of each conditioner output.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from ._schema_facts import defaults
 from ._semantic_autoencoder import check_autoencoder_model, encoded_channels, err, warn
 
 INPAINT_IDS = ("inpaint_mask", "inpaint_masked_input")
-_CONDITIONING = ("diffusion_cond", "model", "conditioning")
+_CONDITIONING = ("diffusion_cond", "model", "conditioning")  # the same definition for LMs
 _CONDITIONING_DEFAULTS = defaults(*_CONDITIONING)
 _CONFIG_DEFAULTS = {kind: defaults(*_CONDITIONING, "configs", "[]", f"type={kind}", "config")
                     for kind in ("t5", "clap_text", "lut", "pretransform", "source_mix")}
@@ -33,7 +33,7 @@ _MASKED_KEYS = frozenset({"cross_attention_cond_ids", "prepend_cond_ids"})
 class Conditioning:
     """Facts about ``model.conditioning`` computed once per check run."""
 
-    __slots__ = ("path", "specs", "index", "widths", "pre_encoded", "default_keys")
+    __slots__ = ("path", "specs", "index", "widths", "pre_encoded", "default_keys", "tensor_ids")
 
     def __init__(self, model: dict, path: str):
         cond = model.get("conditioning") or {}
@@ -50,6 +50,9 @@ class Conditioning:
                 self.widths[cond_id] = spec["config"].get("output_dim", cond_dim)
         self.pre_encoded = cond.get("pre_encoded_keys", _CONDITIONING_DEFAULTS["pre_encoded_keys"])
         self.default_keys = cond.get("default_keys", _CONDITIONING_DEFAULTS["default_keys"])
+        # conditioners fed tensors (audio or latents), which JSON demo_cond cannot hold
+        self.tensor_ids = [i for i, spec in self.specs.items()
+                           if spec["type"] in _TENSOR_INPUTS or i in self.pre_encoded]
 
     def width(self, cond_id: str) -> int | None:
         return self.widths.get(cond_id)
@@ -67,9 +70,6 @@ class Conditioning:
                                           _CONFIG_DEFAULTS["clap_text"]["use_text_features"])
             return _CLAP_TEXT_TOKENS if features else 1
         return None
-
-    def where(self, cond_id: str) -> str:
-        return f"{self.path}.configs[{self.index[cond_id]}]"
 
 
 def closest(word: str, options: list[str]) -> str | None:
@@ -146,14 +146,19 @@ def _check_audio_conditioner(out: list[Issue], spec: dict, path: str, model: dic
 
 
 def check_references(out: list[Issue], owner: dict, owner_path: str, keys: tuple[str, ...],
-                     conds: Conditioning, *, inpaint_ids: bool) -> None:
+                     conds: Conditioning, *, inpaint_ids: bool) -> set[str]:
     """Every id in ``owner[key]`` names a conditioner (or, where ``inpaint_ids``, one of the
     inpainting pseudo-ids in ``input_concat_ids``; listing them without training.inpainting is
-    a schema rule, Q34)."""
+    a schema rule, Q34). Returns the ids used."""
     specs, pre_encoded = conds.specs, conds.pre_encoded
+    used: set[str] = set()
     for key in keys:
+        ids = owner.get(key)
+        if not ids:
+            continue
+        used.update(ids)
         masked = key in _MASKED_KEYS
-        for i, cond_id in enumerate(owner.get(key) or ()):
+        for i, cond_id in enumerate(ids):
             if cond_id in specs:
                 if masked and cond_id in pre_encoded:
                     what = key.removesuffix("_ids").replace("_", "-")
@@ -171,6 +176,7 @@ def check_references(out: list[Issue], owner: dict, owner_path: str, keys: tuple
                 options = list(specs) + (list(INPAINT_IDS) if inpaint_ids else [])
                 out.append(err(f"{owner_path}.{key}[{i}]", f"{cond_id!r} is not a conditioner "
                                "id", "unknown-cond-id", _hint(cond_id, options)))
+    return used
 
 
 def check_demo_cond(out: list[Issue], demo: dict, demo_path: str, conds: Conditioning,
@@ -183,9 +189,9 @@ def check_demo_cond(out: list[Issue], demo: dict, demo_path: str, conds: Conditi
         out.append(err(f"{demo_path}.num_demos", f"num_demos is {num_demos} but demo_cond has "
                        f"{len(items)} items: the noise and the conditioning batch differ",
                        "demo-count", f"set num_demos to {len(items)}"))
-    tensors = [i for i, s in specs.items() if s["type"] in _TENSOR_INPUTS or i in conds.pre_encoded]
-    if tensors:
-        out.append(err(f"{demo_path}.demo_cond", f"conditioner(s) {', '.join(map(repr, tensors))} "
+    if conds.tensor_ids:
+        shown = ", ".join(map(repr, conds.tensor_ids))
+        out.append(err(f"{demo_path}.demo_cond", f"conditioner(s) {shown} "
                        "read tensors (audio or latents), which JSON demo_cond cannot hold",
                        "demo-cond-needs-batch", "set demo_cond_from_batch: true"))
     fallback = conds.default_keys

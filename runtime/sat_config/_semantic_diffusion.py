@@ -27,8 +27,10 @@ COND_ID_KEYS = ("cross_attention_cond_ids", "global_cond_ids", "input_concat_ids
 _CONDITIONING_KEYS = {"DAU1d": ("cond_dim", "cond_noise_aug"), "dit": ("input_concat_dim",),
                       "adp_uncond_1d": ("context_features", "context_embedding_features",
                                         "context_channels")}
-_AUDIO_CHANNELS = defaults("diffusion_cond")["audio_channels"]
-_PRE_ENCODED = defaults("diffusion_cond", "training")["pre_encoded"]
+_AUDIO_CHANNELS = {t: defaults(t)["audio_channels"] for t in (
+    "diffusion_uncond", "diffusion_cond", "diffusion_cond_inpaint", "diffusion_autoencoder")}
+_PRE_ENCODED = {t: defaults(t, "training")["pre_encoded"] for t in (
+    "diffusion_uncond", "diffusion_cond", "diffusion_cond_inpaint")}
 _SHIFT = defaults("diffusion_cond", "model", "diffusion", "distribution_shift_options")
 _DEMO = defaults("diffusion_cond", "training", "demo")
 
@@ -41,16 +43,17 @@ def check_signal(out: list[Issue], cfg: dict, base: str, *, pre_encoded: bool) -
     # pre-encoded datasets never pass audio through the pretransform: only its own io counts
     audio = io_channels(pretransform) if pre_encoded else None
     check_pretransform(out, pretransform, f"{base}.model.pretransform",
-                       audio or cfg.get("audio_channels", _AUDIO_CHANNELS), cfg,
-                       reader="a diffusion model")
+                       audio or audio_channels(cfg), cfg, reader="a diffusion model")
+
+
+def audio_channels(cfg: dict) -> int:
+    return cfg.get("audio_channels", _AUDIO_CHANNELS[cfg["model_type"]])
 
 
 def signal_channels(cfg: dict) -> int | None:
     """Channels of the sequence the backbone denoises (None when unknown)."""
     pretransform = cfg["model"].get("pretransform")
-    if pretransform:
-        return encoded_channels(pretransform)
-    return cfg.get("audio_channels", _AUDIO_CHANNELS)
+    return encoded_channels(pretransform) if pretransform else audio_channels(cfg)
 
 
 def check_backbone_io(out: list[Issue], bb: Backbone, want: int | None, why: str) -> None:
@@ -78,7 +81,7 @@ def uncond_checks(cfg: dict[str, Any]) -> list[Issue]:
     """Every semantic check of a ``diffusion_uncond`` config."""
     out: list[Issue] = []
     model = cfg["model"]
-    pre_encoded = cfg["training"].get("pre_encoded", _PRE_ENCODED)
+    pre_encoded = cfg["training"].get("pre_encoded", _PRE_ENCODED["diffusion_uncond"])
     check_signal(out, cfg, "$", pre_encoded=pre_encoded)
     bb = Backbone("diffusion_uncond", model["type"], model.get("config") or {}, "$.model.config")
     pretransform = model.get("pretransform")
@@ -108,13 +111,14 @@ def cond_checks(cfg: dict[str, Any]) -> list[Issue]:
     out: list[Issue] = []
     training = cfg["training"]
     conds = cond_model_checks(out, cfg, "$",
-                              pre_encoded=training.get("pre_encoded", _PRE_ENCODED))
+                              pre_encoded=training.get("pre_encoded",
+                                                       _PRE_ENCODED[cfg["model_type"]]))
     if training.get("inpainting") is not None:
         _check_inpainting(out, cfg, training["inpainting"])
     if cfg["model_type"] == "diffusion_cond":
         _check_demo(out, training.get("demo") or {}, conds)
     if "arc" in training:
-        from ._semantic_arc import arc_checks
+        from ._semantic_arc import arc_checks  # it reuses cond_model_checks from here
 
         arc_checks(out, cfg)
     return out
@@ -132,9 +136,8 @@ def cond_model_checks(out: list[Issue], cfg: dict, base: str, *,
     check_backbone_io(out, bb, model["io_channels"], "model.io_channels")
     check_structure(out, bb)
     conds = Conditioning(model, f"{mpath}.conditioning")
-    check_references(out, diffusion, dpath, COND_ID_KEYS, conds, inpaint_ids=True)
+    used = check_references(out, diffusion, dpath, COND_ID_KEYS, conds, inpaint_ids=True)
     check_cond_dims(out, bb, diffusion, dpath, conds, model["io_channels"])
-    used = {i for key in COND_ID_KEYS for i in diffusion.get(key) or ()}
     check_conditioning(out, model, cfg, conds, used)
     if diffusion.get("distribution_shift_options"):
         _check_shift(out, diffusion["distribution_shift_options"],

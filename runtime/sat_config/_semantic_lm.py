@@ -11,7 +11,7 @@ from typing import Any
 
 from ._errors import Issue
 from ._schema_facts import defaults
-from ._semantic_autoencoder import check_autoencoder_model, downsampling_ratio, err, io_channels
+from ._semantic_autoencoder import check_pretransform, downsampling_ratio, err, io_channels
 from ._semantic_backbones import check_length, check_lm_heads
 from ._semantic_conditioning import Conditioning, check_conditioning, check_demo_cond, \
     check_references
@@ -20,6 +20,7 @@ from ._semantic_conditioning import Conditioning, check_conditioning, check_demo
 LM_ID_KEYS = ("cross_attention_cond_ids", "prepend_cond_ids", "global_cond_ids")
 _TOP = defaults("lm")
 _BACKBONE = defaults("lm", "model", "lm", "config")
+_TRAINING = defaults("lm", "training")
 _DEMO = defaults("lm", "training", "demo")
 
 
@@ -32,9 +33,8 @@ def lm_checks(cfg: dict[str, Any]) -> list[Issue]:
     check_lm_heads(out, backbone["embed_dim"], backbone.get("dim_heads", _BACKBONE["dim_heads"]),
                    path)
     conds = Conditioning(model, "$.model.conditioning")
-    check_references(out, lm, "$.model.lm", LM_ID_KEYS, conds, inpaint_ids=False)
+    used = check_references(out, lm, "$.model.lm", LM_ID_KEYS, conds, inpaint_ids=False)
     _check_widths(out, lm, backbone, path, conds)
-    used = {i for key in LM_ID_KEYS for i in lm.get(key) or ()}
     check_conditioning(out, model, cfg, conds, used)
     _check_demo(out, cfg["training"].get("demo") or {}, conds, bool(used))
     check_length(out, cfg, downsampling_ratio(model["pretransform"]), None,
@@ -43,18 +43,13 @@ def lm_checks(cfg: dict[str, Any]) -> list[Issue]:
 
 
 def _check_tokenizer(out: list[Issue], cfg: dict, pretransform: dict) -> None:
-    audio = cfg.get("audio_channels", _TOP["audio_channels"])
-    path = "$.model.pretransform"
-    if pretransform.get("type") == "autoencoder":
-        check_autoencoder_model(out, pretransform["config"], f"{path}.config", cfg,
-                                audio_channels=audio)
-        return
-    reads = io_channels(pretransform)
-    if reads is not None and reads != audio and not cfg["training"].get("pre_encoded", False):
-        key = "type" if pretransform.get("type") == "dac_pretrained" else "config.channels"
-        out.append(err(f"{path}.{key}", f"the tokenizer reads {reads} channel(s) but the audio "
-                       f"has {audio} (audio_channels)", "pretransform-channels",
-                       f"set it to {audio}"))
+    if pretransform.get("type") == "audiocraft_pretrained":
+        return  # token-only is all an LM needs; its channels are known once downloaded
+    # pre-encoded datasets hold token codes: only the tokenizer's own channels count
+    pre_encoded = cfg["training"].get("pre_encoded", _TRAINING["pre_encoded"])
+    audio = (io_channels(pretransform) if pre_encoded else None) or \
+        cfg.get("audio_channels", _TOP["audio_channels"])
+    check_pretransform(out, pretransform, "$.model.pretransform", audio, cfg, reader="an LM")
 
 
 def _check_widths(out: list[Issue], lm: dict, backbone: dict, path: str,
