@@ -130,6 +130,11 @@ def _check_unet(out: list[Issue], bb: Backbone) -> None:
             out.append(err(f"{bb.path}.{key}", f"{got} {key} for {levels} levels "
                            f"(len(multipliers) - 1): the U-Net's assertion fails", "unet-levels",
                            f"give {want}"))
+    if bb.kind != "adp_cfg_1d" and cfg.get("context_embedding_features") and any(cfg["attentions"]):
+        out.append(err(f"{bb.path}.context_embedding_features", "context_embedding_features "
+                       f"gives the attention blocks cross-attention, but {bb.kind} never passes "
+                       "cross-attention tokens: the first step fails", "missing-cond-input",
+                       "remove context_embedding_features"))
     extra = cfg.get("out_channels")
     if extra is not None and extra != cfg["in_channels"]:
         out.append(err(f"{bb.path}.out_channels", f"out_channels is {extra} but the model "

@@ -25,8 +25,7 @@ COND_ID_KEYS = ("cross_attention_cond_ids", "global_cond_ids", "input_concat_ids
                 "prepend_cond_ids")
 # Backbone keys that make it expect conditioning inputs.
 _CONDITIONING_KEYS = {"DAU1d": ("cond_dim", "cond_noise_aug"), "dit": ("input_concat_dim",),
-                      "adp_uncond_1d": ("context_features", "context_embedding_features",
-                                        "context_channels")}
+                      "adp_uncond_1d": ("context_features", "context_channels")}
 _AUDIO_CHANNELS = {t: defaults(t)["audio_channels"] for t in (
     "diffusion_uncond", "diffusion_cond", "diffusion_cond_inpaint", "diffusion_autoencoder")}
 _PRE_ENCODED = {t: defaults(t, "training")["pre_encoded"] for t in (
