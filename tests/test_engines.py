@@ -64,7 +64,8 @@ def mutated_configs(draw) -> dict:
         last = path[-1]
         op = draw(st.sampled_from(["replace", "delete", "add_key", "typo_key"]))
         if op == "replace":
-            parent[last] = draw(st.sampled_from(WRONG_VALUES))
+            # a copy: inserting the shared list/dict objects would let later mutations alias them
+            parent[last] = copy.deepcopy(draw(st.sampled_from(WRONG_VALUES)))
         elif op == "delete" and isinstance(parent, dict):
             del parent[last]
         elif op == "add_key" and isinstance(parent, dict):

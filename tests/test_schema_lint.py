@@ -146,6 +146,17 @@ def test_each_type_ships_a_valid_starter_example(model_type: str) -> None:
     assert sat_config.validate(examples[0]) == []
 
 
+def test_editor_extras_are_consistent() -> None:
+    """enumDescriptions align with their enum; markdownDescription never replaces description."""
+    bad = []
+    for name, path, node in ALL:
+        if "enumDescriptions" in node and len(node["enumDescriptions"]) != len(node.get("enum", ())):
+            bad.append(f"{name}{path}: enumDescriptions do not match enum")
+        if "markdownDescription" in node and "description" not in node:
+            bad.append(f"{name}{path}: markdownDescription without a plain description")
+    assert bad == []
+
+
 def test_unknown_schema_name_lists_known_names() -> None:
     with pytest.raises(LookupError, match="known: .*autoencoder"):
         schemas.load("nope")

@@ -1129,9 +1129,7 @@ class ListConditionerConfig(BaseModel):
         extra="forbid",
         populate_by_name=True,
     )
-    options: Annotated[
-        list[Option], Field(description="The known option strings.", min_length=1)
-    ]
+    options: Annotated[list[Option], Field(description="The known option strings.")]
     output_dim: Annotated[
         int | None,
         Field(
