@@ -1329,6 +1329,40 @@ class ArcDiscriminatorWeights(BaseModel):
     ] = 1.0
 
 
+class ArcConvDiscriminator(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+    )
+    dit_hidden_layer: Annotated[
+        int,
+        Field(
+            description="Index of the DiT block whose hidden states feed the head (0 .. depth - 1 of the discriminator base). Required (asserted).",
+            ge=0,
+        ),
+    ]
+    type: Annotated[
+        Literal["conv"], Field(description="Head architecture: strided conv head.")
+    ]
+    config: Annotated[
+        ArcConvHeadConfig, Field(description="Head options.", validate_default=True)
+    ] = {}
+    contrastive: Annotated[
+        bool,
+        Field(
+            description="Add a contrastive term: each item's metadata `prompt` is rolled by one within the batch as a mismatched condition (the dataset must provide `prompt`)."
+        ),
+    ] = False
+    include_grad_penalties: Annotated[
+        bool,
+        Field(description="Approximate R1/R2 gradient penalties (noise std 0.05)."),
+    ] = False
+    weights: Annotated[
+        ArcDiscriminatorWeights,
+        Field(description="Loss weights.", validate_default=True),
+    ] = {}
+
+
 class ArcTrimConfig(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -1833,7 +1867,7 @@ class ArcConvNeXtHeadConfig(BaseModel):
     ] = {}
 
 
-class ArcDiscriminator(BaseModel):
+class ArcConvNeXtDiscriminator(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
@@ -1846,17 +1880,11 @@ class ArcDiscriminator(BaseModel):
         ),
     ]
     type: Annotated[
-        Literal["convnext", "conv"],
-        Field(
-            description="Head architecture (any other value leaves the head unset: AttributeError)."
-        ),
+        Literal["convnext"],
+        Field(description="Head architecture: ConvNeXt encoder (default)."),
     ] = "convnext"
     config: Annotated[
-        ArcConvNeXtHeadConfig | ArcConvHeadConfig,
-        Field(
-            description="Head options: ArcConvNeXtHeadConfig for convnext, ArcConvHeadConfig for conv.",
-            validate_default=True,
-        ),
+        ArcConvNeXtHeadConfig, Field(description="Head options.", validate_default=True)
     ] = {}
     contrastive: Annotated[
         bool,
@@ -2188,9 +2216,10 @@ class ArcConfig(BaseModel):
         Field(description="Timestep distributions.", validate_default=True),
     ] = {}
     discriminator: Annotated[
-        ArcDiscriminator,
+        ArcConvNeXtDiscriminator | ArcConvDiscriminator,
         Field(
-            description="Discriminator head (required: dit_hidden_layer has no default)."
+            description="Discriminator head (required: dit_hidden_layer has no default).",
+            title="ArcDiscriminator",
         ),
     ]
 
