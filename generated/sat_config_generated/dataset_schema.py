@@ -216,7 +216,7 @@ class WebDatasetConfig(BaseModel):
         ),
     ] = "https://sat-config.dev/schemas/v1/dataset.schema.json"
     dataset_type: Annotated[
-        Literal["WebDatasetConfig"],
+        Literal["wds", "s3"],
         Field(description="WebDataset shards (`s3` kept for backwards compatibility)."),
     ]
     datasets: Annotated[
@@ -275,8 +275,7 @@ DatasetConfig = TypeAliasType(
     Annotated[
         AudioDirDatasetConfig | PreEncodedDatasetConfig | WebDatasetConfig,
         Field(
-            description="A stable-audio-tools dataset config (`--dataset-config`): where training audio comes from. `dataset_type` selects the loader.",
-            discriminator="dataset_type",
+            description="A stable-audio-tools dataset config (`--dataset-config`): where training audio comes from. `dataset_type` selects the loader. The three loaders are told apart by `dataset_type` (`audio_dir`, `pre_encoded`, `wds` or its older name `s3`).",
             title="DatasetConfig",
         ),
     ],

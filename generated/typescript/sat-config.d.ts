@@ -107,6 +107,10 @@ export type ConditionerSpec =
   | PretransformConditioner
   | SourceMixConditioner;
 /**
+ * The discriminator head on top of the discriminator base's DiT hidden states: `type` convnext (default) or conv (any other value leaves the head unset: AttributeError), its `config`, `dit_hidden_layer` (required) and the loss options. No `discriminator` keyword: `type` may be left out (convnext), so exactly one branch matches by its `type` const.
+ */
+export type ArcDiscriminator = ArcConvNeXtDiscriminator | ArcConvDiscriminator;
+/**
  * The diffusion decoder: `type` DAU1d, adp_1d or dit (any other raises UnboundLocalError) and its `config`. It denoises audio (or pretransform latents) conditioned on the upsampled latents by input concatenation.
  */
 export type DaeDiffusion = DaeDiffusionDAU1D | DaeDiffusionAdp | DaeDiffusionDit;
@@ -4573,10 +4577,8 @@ export interface ListConditioner {
 export interface ListConditionerConfig {
   /**
    * The known option strings.
-   *
-   * @minItems 1
    */
-  options: [string, ...string[]];
+  options: string[];
   /**
    * Output width of this conditioner; absent = `conditioning.cond_dim`.
    */
@@ -4974,21 +4976,18 @@ export interface ArcNoiseDist {
   discriminator?: "uniform" | "logit_normal" | "trunc_logit_normal" | "one_shot" | "denoised" | "logsnr_uniform";
 }
 /**
- * The discriminator head on top of the discriminator base's DiT hidden states.
+ * ConvNeXt discriminator head (the default when `type` is absent).
  */
-export interface ArcDiscriminator {
+export interface ArcConvNeXtDiscriminator {
   /**
    * Index of the DiT block whose hidden states feed the head (0 .. depth - 1 of the discriminator base). Required (asserted).
    */
   dit_hidden_layer: number;
   /**
-   * Head architecture (any other value leaves the head unset: AttributeError).
+   * Head architecture: ConvNeXt encoder (default).
    */
-  type?: "convnext" | "conv";
-  /**
-   * Head options: ArcConvNeXtHeadConfig for convnext, ArcConvHeadConfig for conv.
-   */
-  config?: ArcConvNeXtHeadConfig | ArcConvHeadConfig;
+  type?: "convnext";
+  config?: ArcConvNeXtHeadConfig;
   /**
    * Add a contrastive term: each item's metadata `prompt` is rolled by one within the batch as a mismatched condition (the dataset must provide `prompt`).
    */
@@ -5047,19 +5046,6 @@ export interface ArcConvNeXtBlockArgs {
   glu?: boolean;
 }
 /**
- * Convolutional discriminator head (`ConvDiscriminator`). channels (the DiT width, which must be divisible by 32 for its GroupNorm) is set by the wrapper and rejected.
- */
-export interface ArcConvHeadConfig {
-  /**
-   * tanh soft clipping of the scores at this scale; null = off.
-   */
-  soft_clip_scale?: null | number;
-  /**
-   * Stored but unused by ARC.
-   */
-  loss_type?: "lsgan" | "relativistic";
-}
-/**
  * ARC loss weights.
  */
 export interface ArcDiscriminatorWeights {
@@ -5075,6 +5061,42 @@ export interface ArcDiscriminatorWeights {
    * Weight of the contrastive term (only with contrastive: true).
    */
   contrastive?: number;
+}
+/**
+ * Small strided convolutional discriminator head.
+ */
+export interface ArcConvDiscriminator {
+  /**
+   * Index of the DiT block whose hidden states feed the head (0 .. depth - 1 of the discriminator base). Required (asserted).
+   */
+  dit_hidden_layer: number;
+  /**
+   * Head architecture: strided conv head.
+   */
+  type: "conv";
+  config?: ArcConvHeadConfig;
+  /**
+   * Add a contrastive term: each item's metadata `prompt` is rolled by one within the batch as a mismatched condition (the dataset must provide `prompt`).
+   */
+  contrastive?: boolean;
+  /**
+   * Approximate R1/R2 gradient penalties (noise std 0.05).
+   */
+  include_grad_penalties?: boolean;
+  weights?: ArcDiscriminatorWeights;
+}
+/**
+ * Convolutional discriminator head (`ConvDiscriminator`). channels (the DiT width, which must be divisible by 32 for its GroupNorm) is set by the wrapper and rejected.
+ */
+export interface ArcConvHeadConfig {
+  /**
+   * tanh soft clipping of the scores at this scale; null = off.
+   */
+  soft_clip_scale?: null | number;
+  /**
+   * Stored but unused by ARC.
+   */
+  loss_type?: "lsgan" | "relativistic";
 }
 /**
  * Random trimming of the latent batch after ODE warm-up.
@@ -5764,7 +5786,7 @@ export interface LMDemo {
 }
 
 /**
- * A stable-audio-tools dataset config (`--dataset-config`): where training audio comes from. `dataset_type` selects the loader.
+ * A stable-audio-tools dataset config (`--dataset-config`): where training audio comes from. `dataset_type` selects the loader. The three loaders are told apart by `dataset_type` (`audio_dir`, `pre_encoded`, `wds` or its older name `s3`).
  */
 export type DatasetConfig = AudioDirDatasetConfig | PreEncodedDatasetConfig | WebDatasetConfig;
 /**
