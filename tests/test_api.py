@@ -27,7 +27,8 @@ def test_typed_config_has_defaults_applied() -> None:
     cfg = sat_config.load_config(SA2_VAE)
     assert cfg.model_type == "autoencoder"
     assert cfg.audio_channels == 2  # absent in the file: the schema default
-    assert cfg.training.use_ema is False  # upstream factory default for autoencoders
+    assert cfg.training.use_ema is True  # written in the file
+    assert cfg.training.encoder_freeze_on_warmup is False  # absent: the schema default
     assert cfg.training.warmup_steps == 0
     assert cfg.model.encoder.config.channels == 128
 
@@ -112,7 +113,10 @@ def test_unknown_model_type_keeps_old_factory_contract() -> None:
 
 
 def test_validate_returns_issues_without_raising() -> None:
-    assert sat_config.validate(SA2_VAE) == []
+    issues = sat_config.validate(SA2_VAE)
+    assert [i for i in issues if i.severity == "error"] == []
+    # upstream's own file sets both; the learning rate is then unused, which we point out
+    assert [(i.path, i.severity) for i in issues] == [("$.training.learning_rate", "warning")]
     issues = sat_config.validate("{not json")
     assert issues and issues[0].rule == "syntax"
 
@@ -212,3 +216,15 @@ def test_dataset_configs() -> None:
     with pytest.raises(sat_config.ConfigError) as info:
         sat_config.load_dataset_config({"dataset_type": "audio_dir", "datasets": [{"id": "x"}]})
     assert "$.datasets[0].path" in _paths(info.value)
+
+
+@pytest.mark.parametrize("path", sorted((CORPUS / "upstream").glob("model_configs__*.json"))
+                         + sorted((CORPUS / "valid").glob("*.json"))
+                         + sorted((CORPUS.parent.parent / "examples").glob("*.json")),
+                         ids=lambda p: p.name)
+def test_defaults_output_validates_and_round_trips(path) -> None:
+    """`sat-config defaults` output is itself a valid config describing the same typed config."""
+    cfg = sat_config.load_config(path)
+    filled = sat_config.dump(cfg)
+    assert [i for i in sat_config.validate(filled) if i.severity == "error"] == []
+    assert sat_config.load_config(filled) == cfg

@@ -106,7 +106,8 @@ def parse(source: Any, *, fmt: str | None = None) -> Document:
 
 
 def _looks_like_path(text: str) -> bool:
-    return "\n" not in text and not text.lstrip().startswith(("{", "[")) and len(text) < 4096
+    return ("\n" not in text and not text.lstrip().startswith(("{", "[", '"', "'"))
+            and len(text) < 4096)
 
 
 def parse_text(text: str, *, fmt: str = "json", source: str | None = None) -> Document:

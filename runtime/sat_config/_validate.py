@@ -49,6 +49,24 @@ def reference_errors(data: Any, kind: str = schemas.ROOT) -> list:
     return list(_py_validator(kind).iter_errors(data))
 
 
+def forbidden_paths(data: dict) -> list[PathTuple]:
+    """Paths of values that a ``not`` rule forbids, in the branch of ``data``'s model type."""
+    target, _ = _dispatch(data)
+    if target is None:
+        return []
+    found: list[PathTuple] = []
+    stack = list(_py_validator(target).iter_errors(data))
+    while stack:
+        error = stack.pop()
+        if error.validator == "not":
+            found.append(tuple(error.absolute_path))
+        if error.validator in ("oneOf", "anyOf") and error.context:
+            stack.extend(_best_branch(error) or [])
+        else:
+            stack.extend(error.context or [])
+    return found
+
+
 def schema_issues(doc: Document, kind: str = schemas.ROOT) -> list[Issue]:
     """Every schema violation in ``doc`` as located issues ([] when valid)."""
     data = doc.data

@@ -102,5 +102,37 @@ def load_dataset_config(source: Any):
 
 
 def dump(config: Any) -> dict[str, Any]:
-    """A typed config back to plain JSON data, every default filled in."""
-    return config.model_dump(mode="json", by_alias=True)
+    """A typed config back to plain JSON data, every default filled in.
+
+    Keys whose value is null are left out: every nullable key defaults to null, and upstream
+    tests several of them for presence. A default the schema forbids in this config's context
+    (e.g. ``mask_padding`` under ARC post-training, ``stft_*`` without ``use_stft``) is left out
+    too, so the result validates like the config it came from.
+    """
+    full = config.model_dump(mode="json", by_alias=True, exclude_none=True)
+    written = config.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    from ._validate import forbidden_paths
+
+    for _ in range(8):  # each pass removes what the schema forbids; nested rules may need two
+        removable = [p for p in forbidden_paths(full) if not _has_path(written, p)]
+        if not removable:
+            break
+        for path in sorted(removable, key=len, reverse=True):
+            _delete_path(full, path)
+    return full
+
+
+def _has_path(data: Any, path: tuple) -> bool:
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+    return True
+
+
+def _delete_path(data: Any, path: tuple) -> None:
+    for part in path[:-1]:
+        data = data[part]
+    if isinstance(data, dict):
+        data.pop(path[-1], None)
