@@ -228,3 +228,15 @@ def test_defaults_output_validates_and_round_trips(path) -> None:
     filled = sat_config.dump(cfg)
     assert [i for i in sat_config.validate(filled) if i.severity == "error"] == []
     assert sat_config.load_config(filled) == cfg
+
+
+@pytest.mark.parametrize("value, rule", [({1: "a"}, "type"), (object(), "type"), ({3.5}, "type"),
+                                         (float("inf"), "type")])
+def test_non_json_values_in_a_dict_are_located_errors(value, rule) -> None:
+    data = _cfg(SA2)
+    data["training"]["demo"]["demo_cond"][0]["seconds_total"] = value  # a free-form spot
+    with pytest.raises(sat_config.ConfigError) as info:
+        sat_config.load_config(data)
+    (issue,) = info.value.issues
+    assert issue.rule == rule
+    assert issue.path.startswith("$.training.demo.demo_cond[0]")

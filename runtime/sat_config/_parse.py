@@ -71,7 +71,7 @@ def parse(source: Any, *, fmt: str | None = None) -> Document:
     """Parse ``source``: a dict, a path (``str``/``Path``) or JSON/YAML text."""
     if isinstance(source, Mapping):
         data = dict(source)
-        _check_tree(data, None)
+        check_tree(data, None)
         return Document(data=data, source=None, fmt="dict")
     if isinstance(source, os.PathLike) or (isinstance(source, str) and _looks_like_path(source)):
         path = Path(source)
@@ -117,7 +117,7 @@ def parse_text(text: str, *, fmt: str = "json", source: str | None = None) -> Do
     else:
         data = _parse_json(text, source)
         doc = Document(data=data, source=source, text=text, fmt="json")
-    _check_tree(data, doc)
+    check_tree(data, doc)
     return doc
 
 
@@ -155,29 +155,77 @@ def _parse_json(text: str, source: str | None) -> Any:
         raise _fail(f"nesting is deeper than {MAX_DEPTH} levels", source, "depth") from None
 
 
-def _check_tree(data: Any, doc: Document | None) -> None:
-    """Root must be an object; no NaN/Infinity; nesting bounded. Iterative: no recursion limit."""
+_JSON_SCALARS = (str, int, bool, type(None))
+
+
+_JSON_SCALARS = frozenset((str, int, bool, type(None)))
+
+
+def _is_plain_json(root: dict) -> bool:
+    """Fast scan (runs on every load): JSON values only, finite floats, bounded depth.
+
+    ``"".join(keys)`` is a C-speed way to ask "are all keys strings?" (it raises otherwise).
+    """
+    stack = [(root, 0)]
+    isfinite, scalars = math.isfinite, _JSON_SCALARS
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return False
+        if type(value) is dict:
+            try:
+                "".join(value)
+            except TypeError:
+                return False
+        for child in value.values() if type(value) is dict else value:
+            kind = type(child)
+            if kind is dict or kind is list:
+                stack.append((child, depth + 1))
+            elif kind is float:
+                if not isfinite(child):
+                    return False
+            elif kind not in scalars:
+                return False
+    return True
+
+
+def check_tree(data: Any, doc: Document | None, *, scan: bool = True) -> None:
+    """Root must be an object; only JSON values (no NaN/Infinity); nesting bounded.
+
+    The fast scan answers the common case; only a document that fails it is walked again with
+    paths, to name the offending value. Iterative: no recursion limit.
+    """
     source = doc.source if doc else None
     if not isinstance(data, dict):
         kind = type(data).__name__ if data is not None else "null"
         raise _fail(f"the config must be an object (mapping) at the top level, not {kind}",
                     source, "type")
+    if scan and _is_plain_json(data):
+        return
     stack: list[tuple[Any, PathTuple]] = [(data, ())]
     while stack:
         value, path = stack.pop()
+        line_col = doc.position(path) if doc else None
+        where = (*(line_col or (None, None)),)
         if len(path) > MAX_DEPTH:
-            line_col = doc.position(path) if doc else None
             raise _fail(f"nesting is deeper than {MAX_DEPTH} levels", source, "depth",
-                        *(line_col or (None, None)), path=json_path(path[:MAX_DEPTH]))
+                        *where, path=json_path(path[:MAX_DEPTH]))
         if isinstance(value, dict):
+            for key in value:
+                if not isinstance(key, str):
+                    raise _fail(f"keys must be strings, got {key!r}", source, "type", *where,
+                                path=json_path(path), suggestion="quote the key")
             stack.extend((v, (*path, k)) for k, v in value.items())
         elif isinstance(value, list):
             stack.extend((v, (*path, i)) for i, v in enumerate(value))
-        elif isinstance(value, float) and not math.isfinite(value):
-            line_col = doc.position(path) if doc else None
-            raise _fail(f"{value} is not a finite number", source, "type",
-                        *(line_col or (None, None)), path=json_path(path),
-                        suggestion="write a finite number")
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                raise _fail(f"{value} is not a finite number", source, "type", *where,
+                            path=json_path(path), suggestion="write a finite number")
+        elif not isinstance(value, tuple(_JSON_SCALARS)):
+            raise _fail(f"{type(value).__name__} values cannot appear in a config; only objects, "
+                        "arrays, strings, numbers, booleans and null", source, "type", *where,
+                        path=json_path(path), suggestion="convert it to one of those")
 
 
 # --- positions -----------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from typing import Any
 
 from . import schemas
 from ._errors import ConfigError, Issue, UnknownModelTypeError
-from ._parse import Document, parse
+from ._parse import Document, check_tree, parse
 from ._semantic import semantic_issues
 from ._validate import is_valid, schema_issues
 
@@ -21,12 +21,14 @@ def _document(source: Any) -> Document:
 
 
 def _issues(doc: Document, kind: str) -> list[Issue]:
-    if kind == schemas.ROOT and is_valid(doc.data, kind):
-        return _with_source(semantic_issues(doc.data, schema_valid=True), doc)
-    if doc.fmt == "dict":
-        from ._parse import _check_tree
-
-        _check_tree(doc.data, doc)  # NaN, depth, non-object root: raise a located ConfigError
+    try:
+        valid = is_valid(doc.data, kind)
+    except ValueError:  # a value jsonschema-rs cannot read (a set, an object, a non-string key)
+        check_tree(doc.data, doc, scan=False)  # raises a located ConfigError
+        raise
+    if valid:
+        return _with_source(semantic_issues(doc.data, schema_valid=True), doc) \
+            if kind == schemas.ROOT else []
     issues = schema_issues(doc, kind)
     if kind == schemas.ROOT and not any(i.rule == "unknown-model-type" for i in issues) \
             and "model_type" in doc.data:
