@@ -31,18 +31,16 @@ export function schemaUri(form, kind, bundle, files) {
 }
 
 /**
- * ajv (`Ajv2020`, `discriminator: true`, strict mode except strictTypes). Warnings strict mode
- * would only log are collected in `warnings` so a test can insist there are none.
- *
- * strictTypes is off because the schemas' cross-field rules test a key only when it has the type
- * in question (`"if": {"properties": {"x": {"exclusiveMinimum": 0}}}`), which is correct JSON Schema
- * that strictTypes reports as "missing type".
+ * ajv (`Ajv2020`, `discriminator: true`, `strict: true`: strictTypes and strictRequired included,
+ * so a rule that tests a key without stating its type, or requires a key it does not declare,
+ * fails to compile). Anything ajv only logs is collected in `warnings` so a test can insist there
+ * is none.
  */
 export function makeAjv(schemaList, { allErrors = false } = {}) {
   const warnings = [];
   const ajv = new Ajv2020({
+    strict: true,
     discriminator: true,
-    strictTypes: false,
     allErrors,
     keywords: EDITOR_KEYWORDS,
     logger: { log: () => {}, warn: (...m) => warnings.push(m.join(" ")), error: (...m) => warnings.push(m.join(" ")) },
