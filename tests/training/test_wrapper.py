@@ -268,3 +268,82 @@ def test_inverse_lr_state_round_trips() -> None:
     sched2.load_state_dict(state)
     assert sched2.last_epoch == 3
     assert sched.get_last_lr() == pytest.approx([(1 - 0.9 ** 4) * (1 + 3 / 10) ** -0.5])
+
+
+def test_mrmel_adds_a_multi_resolution_mel_term(tmp_path: Path) -> None:
+    from sat_config.training.mel import MultiResolutionMelLoss, mel_filterbank
+
+    config = tiny_config(1)
+    config["training"]["loss_configs"]["mrmel"] = {
+        "weights": {"mrmel": 2.0},
+        "config": {"n_mels": [20, 10], "window_lengths": [256, 64], "pow": 1.0,
+                   "log_weight": 1.0, "mag_weight": 0.5}}
+    _, _, wrapper = build(config)
+    term = next(t for t in wrapper.gen_losses.terms if t.name == "mrmel_loss")
+    assert isinstance(term.fn, MultiResolutionMelLoss) and term.weight.item() == 2.0
+    x = torch.randn(2, 1, 2048)
+    assert term.fn(x, x).item() == 0.0 and term.fn(x, 0.5 * x).item() > 0
+    trainer = fit(wrapper, 2, tmp_path)
+    assert series(trainer, "train/mrmel_loss")[0] > 0
+    fb = mel_filterbank(8000, 256, 20)
+    assert fb.shape == (20, 129) and (fb >= 0).all()
+    assert list(fb.argmax(axis=1)) == sorted(fb.argmax(axis=1))  # filters rise in frequency
+
+
+def test_bottleneck_and_adversarial_weights_come_from_the_config() -> None:
+    config = tiny_config(2, discriminator=True)
+    config["training"]["loss_configs"]["bottleneck"] = {"weights": {"kl": 0.25}}
+    config["training"]["loss_configs"]["discriminator"]["weights"] = \
+        {"adversarial": 0.3, "feature_matching": 7.0}
+    _, _, wrapper = build(config)
+    weights = {t.name: t.weight.item() for t in wrapper.gen_losses.terms}
+    assert weights["kl_loss"] == 0.25
+    assert weights["loss_adv"] == pytest.approx(0.3) and weights["feature_matching_loss"] == 7.0
+
+
+def test_a_wasserstein_bottleneck_is_regularised_by_mmd(tmp_path: Path) -> None:
+    config = tiny_config(1)
+    config["model"]["bottleneck"] = {"type": "wasserstein"}
+    config["model"]["encoder"]["config"]["latent_dim"] = 4
+    config["training"]["loss_configs"]["bottleneck"] = {"weights": {"mmd": 3.0}}
+    _, _, wrapper = build(config)
+    mmd = next(t for t in wrapper.gen_losses.terms if t.name == "mmd_loss")
+    assert mmd.weight.item() == 3.0
+    assert "kl_loss" not in {t.name for t in wrapper.gen_losses.terms}
+    trainer = fit(wrapper, 2, tmp_path)
+    assert series(trainer, "train/mmd_loss")[0] > 0
+
+
+@pytest.mark.parametrize("precision", ["bf16-mixed"])
+def test_mixed_precision_trains(tmp_path: Path, precision: str) -> None:
+    import pytorch_lightning as pl
+
+    from sat_config.training.data.loaders import create_dataloader
+
+    typed, _, wrapper = build(tiny_config(2, discriminator=True, use_ema=True))
+    trainer = pl.Trainer(accelerator="cpu", max_steps=3, precision=precision, logger=False,
+                         enable_checkpointing=False, enable_progress_bar=False,
+                         enable_model_summary=False)
+    trainer.fit(wrapper, create_dataloader(typed, batch_size=2))
+    assert trainer.global_step == 3
+    assert all(torch.isfinite(p).all() for p in wrapper.autoencoder.parameters())
+
+
+def test_perceptual_weighting_once_equals_auralosss_own_per_loss_filtering() -> None:
+    from auraloss.freq import MultiResolutionSTFTLoss, SumAndDifferenceSTFTLoss
+
+    config = tiny_config(2)
+    stft = config["training"]["loss_configs"]["spectral"]["config"]
+    stft["perceptual_weighting"] = True
+    typed, _, wrapper = build(config)
+    torch.manual_seed(0)
+    reals, decoded = torch.randn(2, 2, 2048), torch.randn(2, 2, 2048)
+    info = {"reals": reals, "decoded": decoded, "reals_left": reals[:, :1],
+            "reals_right": reals[:, 1:], "decoded_left": decoded[:, :1],
+            "decoded_right": decoded[:, 1:], "kl": torch.tensor(0.0)}
+    _, parts = wrapper.gen_losses(info)
+    kwargs = dict(stft, sample_rate=typed.sample_rate)
+    expected_sd = SumAndDifferenceSTFTLoss(**kwargs)(reals, decoded)
+    expected_left = MultiResolutionSTFTLoss(**kwargs)(reals[:, :1], decoded[:, :1])
+    assert parts["mrstft_loss"].item() == pytest.approx(expected_sd.item(), rel=1e-5)
+    assert parts["stft_loss_left"].item() == pytest.approx(0.5 * expected_left.item(), rel=1e-5)

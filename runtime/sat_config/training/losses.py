@@ -43,13 +43,19 @@ class Term(nn.Module):
 
 
 class Losses(nn.Module):
-    """A sum of terms; returns the total and each weighted term by name (for logging)."""
+    """A sum of terms; returns the total and each weighted term by name (for logging).
 
-    def __init__(self, terms: list[Term]):
+    ``inputs`` (optional) first adds derived tensors to ``info`` (the spectral views).
+    """
+
+    def __init__(self, terms: list[Term], inputs: nn.Module | None = None):
         super().__init__()
         self.terms = nn.ModuleList(terms)
+        self.inputs = inputs
 
     def forward(self, info: dict[str, Any]) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        if self.inputs is not None:
+            self.inputs(info)
         parts = {term.name: term(info) for term in self.terms}
         return sum(parts.values()), parts
 
@@ -61,27 +67,75 @@ def value_term(name: str, key: str, weight: float, decay: float = 1.0) -> Term:
     return Term(name, weight, _identity, (key,), decay)
 
 
+SPECTRAL = "spectral:"  # info key prefix of the (perceptually weighted) spectral-loss inputs
+
+
 def spectral_term(name: str, module: nn.Module, decoded_key: str, target_key: str, weight: float,
                   decay: float) -> Term:
     # Upstream calls auraloss as loss(target, decoded) (its AuralossLoss "enforces" this order);
     # kept so loss values match the original. Only spectral convergence is asymmetric.
-    return Term(name, weight, module, (target_key, decoded_key), decay)
+    return Term(name, weight, module, (SPECTRAL + target_key, SPECTRAL + decoded_key), decay)
+
+
+class SpectralInputs(nn.Module):
+    """Adds ``spectral:<key>`` views of the signals the spectral terms compare.
+
+    With ``perceptual_weighting`` the A-weighting FIR filter (auraloss's) is applied here, once
+    per signal. auraloss would apply it inside every per-resolution loss (7 resolutions x 3
+    losses for stereo); the filter is linear and the same everywhere, so the losses are equal.
+    """
+
+    def __init__(self, keys: list[str], sample_rate: int, perceptual: bool):
+        super().__init__()
+        self.keys = list(dict.fromkeys(keys))
+        self.prefilter = None
+        if perceptual:
+            from auraloss.perceptual import FIRFilter
+
+            self.prefilter = FIRFilter(filter_type="aw", fs=sample_rate)
+
+    def _filter(self, x: torch.Tensor) -> torch.Tensor:
+        if self.prefilter is None:
+            return x
+        b, c, t = x.shape
+        return self.prefilter.fir(x.reshape(b * c, 1, t)).reshape(b, c, t)
+
+    def forward(self, info: dict[str, Any]) -> None:
+        for key in self.keys:
+            base, _, side = key.rpartition("_")
+            if side in ("left", "right") and SPECTRAL + base in info:  # slice the filtered pair
+                channel = 0 if side == "left" else 1
+                info[SPECTRAL + key] = info[SPECTRAL + base][:, channel:channel + 1]
+            else:
+                info[SPECTRAL + key] = self._filter(info[key])
+
+
+def _stft_kwargs(config) -> dict[str, Any]:
+    from auraloss.freq import MultiResolutionSTFTLoss, STFTLoss
+
+    kwargs = supported_kwargs(config, (MultiResolutionSTFTLoss, STFTLoss), "auraloss")
+    kwargs["perceptual_weighting"] = False  # applied once by SpectralInputs
+    return kwargs
 
 
 def mrstft(config, sample_rate: int) -> nn.Module:
     """auraloss MultiResolutionSTFTLoss from a typed ``AutoencoderStftLossConfig``."""
-    from auraloss.freq import MultiResolutionSTFTLoss, STFTLoss
+    from auraloss.freq import MultiResolutionSTFTLoss
 
-    kwargs = supported_kwargs(config, (MultiResolutionSTFTLoss, STFTLoss), "auraloss")
-    return MultiResolutionSTFTLoss(sample_rate=sample_rate, **kwargs)
+    return MultiResolutionSTFTLoss(sample_rate=sample_rate, **_stft_kwargs(config))
 
 
 def sum_and_difference_stft(config, sample_rate: int) -> nn.Module:
     """auraloss SumAndDifferenceSTFTLoss (mid/side spectra of a stereo pair)."""
-    from auraloss.freq import MultiResolutionSTFTLoss, STFTLoss, SumAndDifferenceSTFTLoss
+    from auraloss.freq import SumAndDifferenceSTFTLoss
 
-    kwargs = supported_kwargs(config, (MultiResolutionSTFTLoss, STFTLoss), "auraloss")
-    return SumAndDifferenceSTFTLoss(sample_rate=sample_rate, **kwargs)
+    return SumAndDifferenceSTFTLoss(sample_rate=sample_rate, **_stft_kwargs(config))
+
+
+def spectral_inputs(terms: list[Term], spectral, sample_rate: int) -> SpectralInputs:
+    """The view module feeding ``terms`` (the signals they read, weighted if configured)."""
+    keys = [k.removeprefix(SPECTRAL) for t in terms for k in t.keys if k.startswith(SPECTRAL)]
+    return SpectralInputs(keys, sample_rate, spectral.config.perceptual_weighting)
 
 
 def spectral_terms(spectral, sample_rate: int, out_channels: int, distill: bool) -> list[Term]:

@@ -98,8 +98,9 @@ class AutoencoderTrainingWrapper(pl.LightningModule):
             terms += [L.value_term("loss_adv", "loss_adv", spec.weights.adversarial),
                       L.value_term("feature_matching_loss", "feature_matching_distance",
                                    spec.weights.feature_matching)]
-        terms += L.spectral_terms(cfg.spectral, self.sample_rate, model.out_channels,
-                                  distill=self.teacher is not None)
+        spectral = L.spectral_terms(cfg.spectral, self.sample_rate, model.out_channels,
+                                    distill=self.teacher is not None)
+        terms += spectral
         terms += L.mrmel_terms(cfg.mrmel, self.sample_rate)
         if cfg.hubert is not None and cfg.hubert.weights.hubert > 0:
             raise NotImplementedError("loss_configs.hubert is not built into sat-config's "
@@ -109,7 +110,8 @@ class AutoencoderTrainingWrapper(pl.LightningModule):
             bottleneck_loss = cfg.bottleneck or \
                 typed_field(AutoencoderConfig, "training.loss_configs.bottleneck", {})
             terms += L.bottleneck_terms(model.bottleneck.regularisers, bottleneck_loss)
-        self.gen_losses = L.Losses(terms)
+        self.gen_losses = L.Losses(terms, L.spectral_inputs(spectral, cfg.spectral,
+                                                            self.sample_rate))
 
     @property
     def use_disc(self) -> bool:
