@@ -101,7 +101,7 @@ def fit(wrapper, steps: int, tmp_path: Path, *, batch_size: int = 2, callbacks=(
                          enable_progress_bar=False, enable_model_summary=False,
                          callbacks=all_callbacks, default_root_dir=tmp_path,
                          num_sanity_val_steps=0)
-    trainer.fit(wrapper, loader, ckpt_path=ckpt_path)
+    trainer.fit(wrapper, loader, ckpt_path=ckpt_path, weights_only=True)
     return trainer
 
 

@@ -57,7 +57,7 @@ class LastCheckpoint(pl.Callback):
 
     def on_train_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
         path = Path(self.checkpoints.dirpath) / f"{ModelCheckpoint.CHECKPOINT_NAME_LAST}.ckpt"
-        trainer.save_checkpoint(path)
+        trainer.save_checkpoint(path, weights_only=False)  # full state, for resuming
         self.checkpoints.last_model_path = str(path)
 
 
@@ -98,7 +98,8 @@ def train(config, options: TrainOptions, dataset_config=None,
         enable_progress_bar=options.progress_bar,
         **({"val_check_interval": options.val_every, "check_val_every_n_epoch": None}
            if val_loader is not None and options.val_every else {}))
-    trainer.fit(wrapper, loader, val_loader, ckpt_path=options.ckpt_path)
+    # resuming unpickles tensors and plain containers only: nothing in the file can run code
+    trainer.fit(wrapper, loader, val_loader, ckpt_path=options.ckpt_path, weights_only=True)
     last = Path(checkpoints.last_model_path) if checkpoints.last_model_path else None
     return TrainResult(trainer.global_step, output_dir / "checkpoints", last,
                        Path(trainer.loggers[0].log_dir), trainer.is_global_zero, list(demo.written))
