@@ -13,6 +13,7 @@ from . import validate
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = REPO / "examples" / "autoencoder-tiny.json"
+RUN = REPO / "runs" / "demo"
 
 
 def _validate_all() -> bool:
@@ -31,6 +32,26 @@ def _validate_all() -> bool:
     return ok
 
 
+def _summary(run: Path) -> None:
+    """Where the results are, and how the reconstruction loss moved."""
+    import csv
+
+    print(f"\n== 3. results in {run.relative_to(REPO) if run.is_relative_to(REPO) else run}")
+    for pattern, what in (("checkpoints/*.ckpt", "checkpoint"), ("demos/*.wav", "demo audio"),
+                          ("demos/*.png", "spectrogram")):
+        for path in sorted(run.glob(pattern)):
+            print(f"  {what:12s} {path}")
+    logs = sorted(run.glob("logs/version_*/metrics.csv"))
+    if logs:
+        with logs[-1].open() as f:
+            values = [float(r["train/mrstft_loss"]) for r in csv.DictReader(f)
+                      if r.get("train/mrstft_loss")]
+        if len(values) >= 8:
+            first, last = sum(values[:4]) / 4, sum(values[-4:]) / 4
+            print(f"  spectral reconstruction loss: {first:.3f} (first steps) -> {last:.3f} "
+                  f"(last steps); metrics: {logs[-1]}")
+
+
 def main(argv: list[str] | None = None) -> int:
     print("== 1. validate the examples and the upstream configs")
     if not _validate_all():
@@ -38,9 +59,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n== 2. train {TINY.relative_to(REPO)} on synthetic audio (CPU)")
     from .cli import main as cli_main
 
-    args = ["train", str(TINY), "--max-steps", "40", "--output-dir", str(REPO / "runs" / "demo"),
+    args = ["train", str(TINY), "--max-steps", "40", "--output-dir", str(RUN),
             "--accelerator", "cpu", "--seed", "0", *(argv or [])]
-    return cli_main(args)
+    code = cli_main(args)
+    if code == 0:
+        _summary(RUN)
+    return code
 
 
 if __name__ == "__main__":
