@@ -79,6 +79,15 @@ def test_cli_prints_the_committed_bytes() -> None:
     assert out.getvalue().encode("utf-8") == COMMITTED.read_bytes()
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "latin-1", "ascii"])
+def test_redirected_stdout_gets_the_committed_bytes_whatever_the_locale(encoding: str) -> None:
+    # `sat-config schema --bundle > file` on a console whose encoding cannot spell the bundle
+    out = subprocess.run([sys.executable, "-m", "sat_config", "schema", "--bundle"],
+                         capture_output=True, env={**os.environ, "PYTHONIOENCODING": encoding},
+                         check=True)
+    assert out.stdout == COMMITTED.read_bytes()
+
+
 def test_a_reference_to_a_missing_file_is_an_error() -> None:
     files = {n: schemas.load(n) for n in schemas.names()}
     files["config"] = {**files["config"], "oneOf": [{"$ref": "nope.schema.json"}]}

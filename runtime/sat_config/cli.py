@@ -78,19 +78,34 @@ def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     return INVALID if bad else OK
 
 
+def _write_document(out: TextIO, text: str) -> None:
+    """Write a JSON document as UTF-8 with LF line ends, whatever the console's encoding
+    (``sat-config schema --bundle > file`` gives the committed bytes on every platform)."""
+    buffer = getattr(out, "buffer", None)
+    if buffer is None:  # an in-memory stream (tests, library callers)
+        out.write(text)
+        return
+    out.flush()
+    buffer.write(text.encode("utf-8"))
+    buffer.flush()
+
+
+def _json_text(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
 def cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
     if args.bundle:
         from .bundle import bundle_text
 
-        out.write(bundle_text())
+        _write_document(out, bundle_text())
         return OK
     name = args.name or schemas.ROOT
     if name not in schemas.names():
         print(f"sat-config: no schema named {name!r}; known: {', '.join(schemas.names())}",
               file=sys.stderr)
         return USAGE
-    json.dump(schemas.load(name), out, indent=2, ensure_ascii=False)
-    out.write("\n")
+    _write_document(out, _json_text(schemas.load(name)))
     return OK
 
 
@@ -107,8 +122,7 @@ def cmd_defaults(args: argparse.Namespace, out: TextIO) -> int:
     except ConfigError as exc:
         _print_issues(exc)
         return USAGE if any(i.rule == "io" for i in exc.issues) else INVALID
-    json.dump(dump(config), out, indent=2, ensure_ascii=False)
-    out.write("\n")
+    _write_document(out, _json_text(dump(config)))
     return OK
 
 
@@ -135,7 +149,7 @@ def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
         print(f"sat-config: unknown model type {args.model_type!r}; known: "
               f"{', '.join(schemas.model_types())}", file=sys.stderr)
         return USAGE
-    text = json.dumps(starter_config(args.model_type, schema_ref=args.schema_ref), indent=2) + "\n"
+    text = _json_text(starter_config(args.model_type, schema_ref=args.schema_ref))
     if args.output:
         from pathlib import Path
 
@@ -146,7 +160,7 @@ def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
         target.write_text(text, encoding="utf-8")
         print(f"wrote {target}", file=out)
     else:
-        out.write(text)
+        _write_document(out, text)
     return OK
 
 
