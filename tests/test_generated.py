@@ -12,6 +12,7 @@ import pytest
 
 from sat_config import models, schemas
 from conftest import REPO
+from jsnode import run_node
 
 
 def test_models_match_schemas_no_drift() -> None:
@@ -20,6 +21,11 @@ def test_models_match_schemas_no_drift() -> None:
         pytest.skip("datamodel-code-generator (the [dev] extra) is not installed")
     run = subprocess.run([str(codegen), "--check"], cwd=REPO, capture_output=True, text=True)
     assert run.returncode == 0, "generated/ drifted from schemas/: run `make generate`\n" + run.stdout[-3000:]
+
+
+def test_typescript_types_match_schemas_no_drift() -> None:
+    # json-schema-to-typescript regenerates the declarations in memory and compares
+    run_node("gen-types.mjs", "--check")
 
 
 def test_union_members_equal_schema_model_types() -> None:
