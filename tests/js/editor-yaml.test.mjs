@@ -6,7 +6,8 @@ import { stringify } from "yaml";
 import { CURSOR, PROPERTY, docText, fileUri, hoverText, yamlEditor } from "./lib/editors.mjs";
 import { readJson } from "./lib/engines.mjs";
 import { corpus } from "./lib/corpus.mjs";
-import { BUNDLE } from "./lib/paths.mjs";
+import { join } from "node:path";
+import { BUNDLE, SCHEMAS } from "./lib/paths.mjs";
 import { effective, familySchema, modelTypes, propertyAt, propertyPaths } from "./lib/schema-walk.mjs";
 
 const bundle = readJson(BUNDLE);
@@ -116,16 +117,26 @@ test("defaultSnippets are offered inside the sections that have them", async () 
 });
 
 test("the YAML editor's verdict on every corpus file matches the schema's", async () => {
-  // yaml-ls, unlike VS Code's JSON service, follows a pointer fragment in the schema URI
-  const datasetModeline = `# yaml-language-server: $schema=${BUNDLE_URI}#/$defs/dataset\n`;
+  // Dataset configs name their own schema file (README). A "#/$defs/dataset" fragment of the
+  // bundle would work too, but yaml-ls 1.x then re-validates the bundle it has already resolved in
+  // place (cyclic: pretransforms nest) and logs "could not be fully validated".
+  const datasetModeline = `# yaml-language-server: $schema=${fileUri(join(SCHEMAS, "dataset.schema.json"))}\n`;
   const wrong = [];
-  for (const c of corpus()) {
-    const { $schema, ...data } = c.data;
-    const found = await editor.diagnostics((c.kind === "dataset" ? datasetModeline : MODELINE) + toYaml(data));
-    if ((found.length === 0) !== c.valid) {
-      wrong.push(`${c.name}: expected ${c.valid ? "valid" : "invalid"}, got ${JSON.stringify(found.map((d) => d.message))}`);
+  const warnings = [];
+  const warn = console.warn;
+  console.warn = (...args) => warnings.push(args.join(" "));
+  try {
+    for (const c of corpus()) {
+      const { $schema, ...data } = c.data;
+      const found = await editor.diagnostics((c.kind === "dataset" ? datasetModeline : MODELINE) + toYaml(data));
+      if ((found.length === 0) !== c.valid) {
+        wrong.push(`${c.name}: expected ${c.valid ? "valid" : "invalid"}, got ${JSON.stringify(found.map((d) => d.message))}`);
+      }
     }
+  } finally {
+    console.warn = warn;
   }
   assert.deepEqual(wrong, []);
   assert.deepEqual(editor.refused, []);
+  assert.deepEqual(warnings, [], "yaml-language-server warned about a schema");
 });
