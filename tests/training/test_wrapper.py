@@ -215,16 +215,33 @@ def test_eval_loss_configs_become_validation_metrics(tmp_path: Path) -> None:
 
     from sat_config.training.data.loaders import create_dataloader
 
-    config = tiny_config(eval_loss_configs={"stft": {"fft_size": 256, "hop_size": 64,
-                                                     "win_length": 256}, "sisdr": {}})
+    config = tiny_config(eval_loss_configs={
+        "stft": {"fft_size": 256, "hop_size": 64, "win_length": 256}, "sisdr": {},
+        "mel": {"fft_size": 256, "hop_size": 64, "win_length": 256, "n_mels": 32}})
     typed, _, wrapper = build(config)
-    assert set(wrapper.eval_metrics) == {"stft", "sisdr"}
+    assert set(wrapper.eval_metrics) == {"stft", "sisdr", "mel"}
+    assert wrapper.eval_metrics["mel"].fb.shape == (1, 32, 129)  # 32 mel bands of 129 bins
     loader = create_dataloader(typed, batch_size=2, shuffle=False)
     trainer = pl.Trainer(accelerator="cpu", logger=CSVLogger(tmp_path), limit_val_batches=2,
                          enable_progress_bar=False, enable_model_summary=False)
     result = trainer.validate(wrapper, loader, verbose=False)[0]
-    assert set(result) == {"val/stft", "val/sisdr"}
-    assert result["val/stft"] > 0 and result["val/sisdr"] < 0  # an untrained model: bad SDR
+    assert set(result) == {"val/stft", "val/sisdr", "val/mel"}
+    assert result["val/stft"] > 0 and result["val/mel"] > 0
+    assert result["val/sisdr"] < 0  # an untrained model: bad SDR
+
+
+@pytest.mark.parametrize("channels", [1, 2])
+def test_a_mel_scale_spectral_loss_has_mel_bins_per_resolution(channels: int) -> None:
+    config = tiny_config(channels)
+    stft = config["training"]["loss_configs"]["spectral"]["config"]
+    stft.update(scale="mel", n_bins=[24, 16])
+    _, _, wrapper = build(config)
+    term = next(t for t in wrapper.gen_losses.terms if t.name == "mrstft_loss")
+    resolutions = (term.fn.mrstft if channels == 2 else term.fn).stft_losses  # sum/diff: stereo
+    assert [loss.fb.shape[1] for loss in resolutions] == [24, 16]
+    x = torch.randn(2, channels, 4096)
+    assert term.fn(x, x).item() == pytest.approx(0.0, abs=1e-6)
+    assert term.fn(x, 0.5 * x).item() > 0
 
 
 def _with_schedulers(both: bool) -> dict:

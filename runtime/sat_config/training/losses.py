@@ -118,18 +118,49 @@ def _stft_kwargs(config) -> dict[str, Any]:
     return kwargs
 
 
+def _split_scale(kwargs: dict[str, Any]) -> tuple[dict[str, Any], list[int] | None]:
+    """(kwargs for a linear-scale loss, mel bins per resolution or None)."""
+    if kwargs.get("scale") != "mel":
+        return kwargs, None
+    return {**kwargs, "scale": None, "n_bins": None}, list(kwargs["n_bins"])
+
+
+def _use_mel_bins(mrstft_loss: nn.Module, kwargs: dict[str, Any], sample_rate: int,
+                  bins: list[int] | None) -> None:
+    """Give each resolution its own mel bin count, as upstream's vendored auraloss does
+    (``n_bins`` is a list there; PyPI's auraloss takes one count for every resolution)."""
+    if bins is None:
+        return
+    from auraloss.freq import MultiResolutionSTFTLoss
+
+    single = {k: v for k, v in kwargs.items()
+              if k not in ("fft_sizes", "hop_sizes", "win_lengths", "n_bins")}
+    sizes = zip(mrstft_loss.fft_sizes, mrstft_loss.hop_sizes, mrstft_loss.win_lengths, bins)
+    for i, (fft, hop, win, n_bins) in enumerate(sizes):
+        mrstft_loss.stft_losses[i] = MultiResolutionSTFTLoss(
+            [fft], [hop], [win], sample_rate=sample_rate, n_bins=n_bins, **single).stft_losses[0]
+
+
 def mrstft(config, sample_rate: int) -> nn.Module:
     """auraloss MultiResolutionSTFTLoss from a typed ``AutoencoderStftLossConfig``."""
     from auraloss.freq import MultiResolutionSTFTLoss
 
-    return MultiResolutionSTFTLoss(sample_rate=sample_rate, **_stft_kwargs(config))
+    kwargs = _stft_kwargs(config)
+    linear, bins = _split_scale(kwargs)
+    loss = MultiResolutionSTFTLoss(sample_rate=sample_rate, **linear)
+    _use_mel_bins(loss, kwargs, sample_rate, bins)
+    return loss
 
 
 def sum_and_difference_stft(config, sample_rate: int) -> nn.Module:
     """auraloss SumAndDifferenceSTFTLoss (mid/side spectra of a stereo pair)."""
     from auraloss.freq import SumAndDifferenceSTFTLoss
 
-    return SumAndDifferenceSTFTLoss(sample_rate=sample_rate, **_stft_kwargs(config))
+    kwargs = _stft_kwargs(config)
+    linear, bins = _split_scale(kwargs)
+    loss = SumAndDifferenceSTFTLoss(sample_rate=sample_rate, **linear)
+    _use_mel_bins(loss.mrstft, kwargs, sample_rate, bins)
+    return loss
 
 
 def spectral_inputs(terms: list[Term], spectral, sample_rate: int) -> SpectralInputs:
@@ -211,8 +242,5 @@ def eval_metrics(configs, sample_rate: int) -> nn.ModuleDict:
         metrics["sisdr"] = SISDRLoss(**supported_kwargs(configs.sisdr, (SISDRLoss,), "auraloss"))
     if configs.mel is not None:
         kwargs = supported_kwargs(configs.mel, (MelSTFTLoss, STFTLoss), "auraloss")
-        try:
-            metrics["mel"] = MelSTFTLoss(sample_rate, **kwargs)
-        except ImportError as exc:  # auraloss builds mel filterbanks with librosa
-            raise ImportError(f"eval_loss_configs.mel needs librosa: {exc}") from exc
+        metrics["mel"] = MelSTFTLoss(sample_rate, **kwargs)  # filterbank from librosa
     return metrics
