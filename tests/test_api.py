@@ -66,12 +66,14 @@ def test_config_error_is_value_error_and_collects_everything() -> None:
     assert quoted.rule == "type" and "without quotes" in quoted.suggestion
 
 
-def test_misplaced_key_says_where_it_belongs() -> None:
-    data = _cfg()
-    data["training"]["demo_every"] = 100
+@pytest.mark.parametrize("key", ["demo_every", "num_demos"])
+def test_misplaced_key_says_where_it_belongs(key: str) -> None:
+    # num_demos is also close to `demo`: a key spelled exactly as one elsewhere was misplaced
+    data = json.loads(SA2.read_text())
+    data["training"][key] = data["training"]["demo"].pop(key)
     issues = sat_config.validate(data)
-    hint = next(i for i in issues if i.path == "$.training.demo_every").suggestion
-    assert "training.demo" in hint
+    hint = next(i for i in issues if i.path == f"$.training.{key}").suggestion
+    assert hint == f"{key!r} belongs under `training.demo`"
 
 
 def test_missing_model_type() -> None:

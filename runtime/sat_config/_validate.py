@@ -288,16 +288,17 @@ def _did_you_mean(word: str, options: list[str] | tuple[str, ...]) -> str | None
 
 
 def _key_hint(key: str, allowed: list[str], path: PathTuple, family: str) -> str | None:
-    hint = _did_you_mean(key, allowed)
-    if hint:
-        return hint
     from ._keyindex import where_allowed
 
+    # a key spelled exactly as one elsewhere was misplaced, not mistyped
     here = [p for p in where_allowed(family, key) if p != path]
     if here:
         shown = ", ".join("`" + ".".join(map(str, p)) + "`" if p else "the top level"
                           for p in here[:3])
         return f"{key!r} belongs under {shown}"
+    hint = _did_you_mean(key, allowed)
+    if hint:
+        return hint
     others = [t for t in schemas.model_types() if t != family and where_allowed(t, key)]
     if others:
         return f"{key!r} is only read for model_type {', '.join(others)}"
