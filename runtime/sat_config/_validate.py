@@ -92,7 +92,8 @@ def _dispatch(data: dict) -> tuple[str | None, list[Issue]]:
     mt = data["model_type"]
     if mt not in types:
         hint = _did_you_mean(mt, types) if isinstance(mt, str) else None
-        return None, [Issue("$.model_type", f"Unknown model type: {mt!r}", "unknown-model-type",
+        shown = mt if isinstance(mt, str) else json.dumps(mt)  # upstream's words, unquoted
+        return None, [Issue("$.model_type", f"Unknown model type: {shown}", "unknown-model-type",
                             hint or f"one of: {', '.join(types)}")]
     return mt, []
 
