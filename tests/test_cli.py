@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from sat_config import cli, schemas
+from sat_config.explain import explain
 from conftest import CORPUS
 
 SA2 = str(CORPUS / "upstream" / "model_configs__txt2audio__stable_audio_2_0.json")
@@ -107,7 +108,14 @@ def test_defaults_fills_everything() -> None:
     full = json.loads(out)
     assert full["audio_channels"] == 2
     assert full["training"]["pre_encoded"] is False
-    assert full["training"]["demo"]["demo_every"] == 2000 or "demo_every" in full["training"]["demo"]
+    original = json.loads(DANCE.read_text())
+    assert full["training"]["demo"] == original["training"]["demo"]  # given values are kept
+    added = set(full["model"]["config"]) - set(original["model"]["config"])
+    assert {"kernel_size", "strides", "use_snake"} <= added
+    for key in added:  # each filled in with the schema's default
+        info = next(i for i in explain(f"model.config.{key}", "diffusion_uncond")
+                    if i.context == "DAU1dConfig")  # the file's backbone
+        assert full["model"]["config"][key] == info.schema["default"], key
 
 
 def test_defaults_of_invalid_file_exits_1(bad_file) -> None:
