@@ -181,7 +181,7 @@ def installed(tmp_path_factory) -> Path:
 
 def test_installed_wheel_ships_the_bundle_and_init_points_at_it(installed: Path, tmp_path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    probe = subprocess.run([str(installed), "-c", "from sat_config.bundle import bundle_path; print(bundle_path())"],
+    probe = subprocess.run([str(installed), "-c", "from sat_config.schemas import bundle_path; print(bundle_path())"],
                            cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
     path = Path(probe.stdout.strip())
     assert str(path).startswith(str(installed.parents[1])), path

@@ -33,17 +33,16 @@ import copy
 import json
 import sys
 from collections.abc import Iterator, Mapping, Sequence
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from . import schemas
 
-FILE_NAME = "sat-config.schema.json"
+FILE_NAME = schemas.BUNDLE_FILE
 BUNDLE_ID = schemas.BASE_URI + FILE_NAME
-COMMITTED = Path("generated") / "bundle" / FILE_NAME
+COMMITTED = schemas.BUNDLE_IN_CHECKOUT
 """Where ``--write`` puts the bundle, relative to the repository root."""
+bundle_path = schemas.bundle_path
 
 # Keywords whose values are data, not schemas: a "$ref" key inside them is not a reference.
 DATA_KEYWORDS = frozenset({"const", "enum", "default", "examples", "defaultSnippets",
@@ -89,20 +88,6 @@ def build(files: Mapping[str, dict[str, Any]] | None = None) -> dict[str, Any]:
 def bundle_text(files: Mapping[str, dict[str, Any]] | None = None) -> str:
     """The bundle as it is written to disk (deterministic bytes once encoded as UTF-8)."""
     return json.dumps(build(files), indent=2, ensure_ascii=False) + "\n"
-
-
-@cache
-def bundle_path() -> Path:
-    """The bundled schema file: the installed copy in a wheel, else the checkout's generated one."""
-    packaged = resources.files("sat_config") / "_bundle" / FILE_NAME
-    if packaged.is_file():
-        return Path(str(packaged))
-    checkout = Path(__file__).resolve().parents[2] / COMMITTED
-    if checkout.is_file():
-        return checkout
-    raise FileNotFoundError(
-        f"the bundled schema {FILE_NAME} is missing: run `make generate` in a checkout, "
-        "or reinstall sat-config")
 
 
 # --- references -------------------------------------------------------------------------------

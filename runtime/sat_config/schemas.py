@@ -1,7 +1,8 @@
-"""The one lookup for the canonical JSON Schemas.
+"""The one lookup for the canonical JSON Schemas (and the bundle generated from them).
 
 Nothing else in sat-config opens schema files by path. Installed wheels carry the schemas as
-package data (``sat_config/_schemas``); a source checkout reads the repository's ``schemas/``.
+package data (``sat_config/_schemas``, ``sat_config/_bundle``); a source checkout reads the
+repository's ``schemas/`` and ``generated/bundle/``.
 """
 
 from __future__ import annotations
@@ -22,16 +23,38 @@ class UnknownSchemaError(LookupError):
     """Raised for a schema name that does not exist; the message lists the known names."""
 
 
+BUNDLE_FILE = "sat-config.schema.json"
+BUNDLE_IN_CHECKOUT = Path("generated") / "bundle" / BUNDLE_FILE
+"""Where ``make generate`` writes the bundle, relative to the repository root."""
+
+
+def _find(packaged: str, in_checkout: Path) -> Path | None:
+    """Package data of an installed wheel first, then the source checkout's file."""
+    data = resources.files("sat_config").joinpath(*packaged.split("/"))
+    if data.is_dir() or data.is_file():
+        return Path(str(data))
+    checkout = Path(__file__).resolve().parents[2] / in_checkout
+    return checkout if checkout.exists() else None
+
+
 @cache
 def schema_dir() -> Path:
-    """Directory holding the ``*.schema.json`` files (package data first, then the checkout)."""
-    packaged = resources.files("sat_config") / "_schemas"
-    if packaged.is_dir():
-        return Path(str(packaged))
-    checkout = Path(__file__).resolve().parents[2] / "schemas"
-    if checkout.is_dir():
-        return checkout
-    raise FileNotFoundError("sat-config's schemas are missing: reinstall the package")
+    """Directory holding the ``*.schema.json`` files."""
+    found = _find("_schemas", Path("schemas"))
+    if found is None:
+        raise FileNotFoundError("sat-config's schemas are missing: reinstall the package")
+    return found
+
+
+@cache
+def bundle_path() -> Path:
+    """The bundled, self-contained schema file (``sat-config schema --bundle``)."""
+    found = _find(f"_bundle/{BUNDLE_FILE}", BUNDLE_IN_CHECKOUT)
+    if found is None:
+        raise FileNotFoundError(
+            f"the bundled schema {BUNDLE_FILE} is missing: run `make generate` in a checkout, "
+            "or reinstall sat-config")
+    return found
 
 
 @cache

@@ -10,9 +10,7 @@ from . import schemas
 
 def bundled_schema_uri() -> str:
     """``file://`` URI of the installed bundled schema, so editors resolve it offline."""
-    from .bundle import bundle_path
-
-    return bundle_path().resolve().as_uri()
+    return schemas.bundle_path().resolve().as_uri()
 
 
 def starter_config(model_type: str, schema_ref: str | None = None) -> dict[str, Any]:
