@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import sys
-import sysconfig
 import venv
 from pathlib import Path
 
@@ -40,26 +39,32 @@ def test_wheel_contents(wheel: Path) -> None:
 
 
 def test_installed_wheel_validates_outside_the_checkout(wheel: Path, tmp_path: Path) -> None:
+    # A fresh environment with the wheel and its declared dependencies, nothing else: a missing
+    # base dependency fails here, and one that pulls torch shows up as an importable torch.
     env_dir = tmp_path / "venv"
-    venv.EnvBuilder(with_pip=False).create(env_dir)
+    venv.EnvBuilder(with_pip=True).create(env_dir)
     py = env_dir / "bin" / "python"
-    site = Path(subprocess.check_output([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True).strip())
-    # Install the wheel alone; its dependencies come from this environment's site-packages via a
-    # .pth path (a path added that way does not run the editable install's own .pth hooks).
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index",
-                    "--target", str(site), str(wheel)], check=True)
-    (site / "_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    install = subprocess.run([str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                              str(wheel)], env=env, capture_output=True, text=True)
+    assert install.returncode == 0, install.stderr[-3000:]
+    torch = subprocess.run([str(py), "-c", "import torch"], env=env, capture_output=True)
+    assert torch.returncode != 0, "the base install pulled torch"
     config = tmp_path / "work" / "vae.json"
     config.parent.mkdir()
     shutil.copy(CORPUS / "upstream" / "model_configs__autoencoders__stable_audio_2_0_vae.json", config)
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     probe = subprocess.run(
         [str(py), "-c", "import sat_config, sat_config.schemas as s; print(sat_config.__file__); print(s.schema_dir())"],
         cwd=config.parent, env=env, capture_output=True, text=True, check=True).stdout.split()
     assert all(p.startswith(str(env_dir)) for p in probe), probe
-    ok = subprocess.run([str(py), "-m", "sat_config", "validate", "vae.json"], cwd=config.parent,
-                        env=env, capture_output=True, text=True)
+    ok = subprocess.run([str(env_dir / "bin" / "sat-config"), "validate", "vae.json"],
+                        cwd=config.parent, env=env, capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
+    typed = subprocess.run(
+        [str(py), "-c", "import sat_config; c = sat_config.load_config('vae.json'); "
+                        "print(type(c).__name__, c.training.use_ema)"],
+        cwd=config.parent, env=env, capture_output=True, text=True, check=True)
+    assert typed.stdout.split() == ["AutoencoderConfig", "True"]
     data = json.loads(config.read_text())
     data["training"]["use_emma"] = True
     config.write_text(json.dumps(data))
