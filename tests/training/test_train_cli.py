@@ -78,6 +78,23 @@ def test_train_writes_checkpoints_logs_and_demos_then_resumes(tmp_path: Path, ca
     assert "trained to step 5" in capsys.readouterr().out
 
 
+def test_tensorboard_gets_metrics_demo_audio_and_spectrograms_when_installed(tmp_path: Path) -> None:
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    config = tiny_config(use_ema=True)
+    config["training"]["demo"] = {"demo_every": 2}
+    run = tmp_path / "run"
+    assert main(["train", str(_write(tmp_path, config)), "--output-dir", str(run),
+                 "--accelerator", "cpu", "--batch-size", "2", "--max-steps", "3"]) == 0
+    (events,) = run.glob("tensorboard/version_0/events.out.tfevents.*")
+    board = EventAccumulator(str(events), size_guidance={"audio": 0, "images": 0}).Reload()
+    tags = board.Tags()
+    assert "demo/recon" in tags["audio"] and "demo/recon_spectrogram" in tags["images"]
+    assert [e.step for e in board.Audio("demo/recon")] == [1, 3]  # every demo_every steps
+    assert {"train/loss", "demo/reconstruction_l1"} <= set(tags["scalars"])
+
+
 def test_resume_continues_at_the_saved_step_with_optimizer_and_ema_state(tmp_path: Path) -> None:
     import pytorch_lightning as pl
 

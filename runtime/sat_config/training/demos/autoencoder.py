@@ -76,7 +76,8 @@ class AutoencoderDemoCallback(pl.Callback):
         spectrogram_png(png, reals, fakes, self.sample_rate, title=f"step {step}")
         self.written += [wav, png]
         error = (reals - fakes).abs().mean().item()
-        log_media(trainer.logger, step, wav, png, audio, self.sample_rate, error)
+        for logger in trainer.loggers:  # trainer.logger is only the first (CSV) one
+            log_media(logger, step, wav, png, audio, self.sample_rate, error)
 
 
 def spectrogram_png(path: Path, reals: torch.Tensor, fakes: torch.Tensor, sample_rate: int,
@@ -107,8 +108,6 @@ def spectrogram_png(path: Path, reals: torch.Tensor, fakes: torch.Tensor, sample
 def log_media(logger: Any, step: int, wav: Path, png: Path, audio: np.ndarray, sample_rate: int,
               error: float) -> None:
     """Hand the demo to whatever the Lightning logger supports (all loggers get the metric)."""
-    if logger is None:
-        return
     logger.log_metrics({"demo/reconstruction_l1": error}, step=step)
     experiment = getattr(logger, "experiment", None)
     if hasattr(logger, "log_audio") and hasattr(logger, "log_image"):  # e.g. WandbLogger
