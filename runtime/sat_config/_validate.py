@@ -133,12 +133,37 @@ def _path_tuple(path: str) -> PathTuple:
 
 def _issues(error, family: str) -> Iterator[Issue]:
     if error.validator in ("oneOf", "anyOf") and error.context:
+        tag = _shared_tag(error)
+        if tag is not None:  # every alternative refuses this key's value: name them all
+            options = _tag_values(error, tag)
+            got = error.instance[tag]
+            hint = _did_you_mean(got, options) if isinstance(got, str) else None
+            yield Issue(json_path((*error.absolute_path, tag)),
+                        f"{json.dumps(got)} is not one of {json.dumps(options)}", "enum", hint)
+            return
         branch = _best_branch(error)
         if branch is not None:
             for sub in branch:
                 yield from _issues(sub, family)
             return
     yield from _convert(error, family)
+
+
+def _shared_tag(error) -> str | None:
+    """A key of the object whose value every alternative rejects by ``const``/``enum`` (a type
+    tag without a ``discriminator`` keyword, e.g. a ``type`` that may be left out)."""
+    if not isinstance(error.instance, dict):
+        return None
+    base = len(error.absolute_path)
+    rejected: dict[int, set] = {}
+    for sub in error.context:
+        if sub.validator in ("const", "enum") and len(sub.absolute_path) == base + 1:
+            rejected.setdefault(sub.relative_schema_path[0], set()).add(sub.absolute_path[-1])
+    branches = {sub.relative_schema_path[0] for sub in error.context}
+    if rejected.keys() != branches:
+        return None
+    shared = set.intersection(*rejected.values())
+    return next(iter(sorted(shared)), None) if shared else None
 
 
 def _best_branch(error) -> list | None:
@@ -210,6 +235,8 @@ def _convert(error, family: str) -> Iterator[Issue]:
         options = value if kind == "enum" else [value]
         hint = _did_you_mean(instance, [o for o in options if isinstance(o, str)]) \
             if isinstance(instance, str) else None
+        if hint is None and len(options) == 1 and schema.get("description"):
+            hint = schema["description"]  # a key pinned to one value says why
         yield Issue(where, f"{json.dumps(instance)} is not one of {json.dumps(options)}", kind, hint)
         return
     if kind == "type":
