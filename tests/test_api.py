@@ -175,7 +175,7 @@ def test_json_positions_in_issues(tmp_path) -> None:
     ("{\n  \"a\": 1,\n  \"b\": \n}", "syntax"),
     ("model_type: lm\nmodel_type: lm\n", "duplicate-key"),
     ("a: [1, 2\n", "syntax"),
-    ("when: 2024-01-01\n", "type"),
+    ("when: !!timestamp 2024-01-01\n", "type"),  # a plain date is a string (YAML 1.2 core)
 ])
 def test_bad_documents_are_clear_config_errors(text: str, rule: str) -> None:
     with pytest.raises(sat_config.ConfigError) as info:
