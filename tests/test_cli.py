@@ -6,6 +6,7 @@ import io
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -149,3 +150,21 @@ def test_real_process_exit_codes(bad_file) -> None:
                          capture_output=True, text=True)
     assert (ok.returncode, bad.returncode) == (0, 1)
     assert "Traceback" not in bad.stderr + bad.stdout
+
+
+@pytest.mark.parametrize("stdin, code, expected", [
+    (b"model_type: lm\nx: !foo [1]\n", 1, "-:2:4: $.x: unsupported YAML tag !foo"),
+    (b"\0" * (3 << 20), 1, "-: $: input is larger than"),  # read bounded, not to the end
+])
+def test_validate_reads_stdin_bounded(stdin: bytes, code: int, expected: str) -> None:
+    out = subprocess.run([sys.executable, "-m", "sat_config", "validate", "-"], input=stdin,
+                         capture_output=True)
+    assert out.returncode == code
+    assert out.stdout.decode().startswith(expected)
+    assert b"Traceback" not in out.stderr
+
+
+def test_validate_reads_a_config_from_stdin() -> None:
+    out = subprocess.run([sys.executable, "-m", "sat_config", "validate", "-"],
+                         input=Path(SA2).read_bytes(), capture_output=True, text=False)
+    assert (out.returncode, out.stdout) == (0, b"-: ok\n")

@@ -29,7 +29,7 @@ def validate_files(paths: Sequence[str], kind: str = "auto") -> dict[str, list[I
     results: dict[str, list[Issue]] = {}
     for path in paths:
         try:
-            doc = parse(path if path != "-" else sys.stdin.read())
+            doc = parse(path if path != "-" else getattr(sys.stdin, "buffer", sys.stdin))
             results[path] = _issues(doc, _kind_of(doc.data) if kind == "auto" else kind)
         except ConfigError as exc:
             results[path] = [i if i.source else Issue(**{**i.to_dict(), "source": path})
