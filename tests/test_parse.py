@@ -1,4 +1,4 @@
-"""The reader (_parse): YAML 1.2 semantics, tags, anchors and merges, bounded memory, input
+"""The reader (_parse, _yaml): YAML 1.2 semantics, tags, anchors and merges, bounded memory, input
 detection, and every bad value reported with its position."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import tracemalloc
 import pytest
 
 import sat_config
-from sat_config import _parse, cli
+from sat_config import _parse, _yaml, cli
 from sat_config._errors import ConfigError
 from sat_config._parse import MAX_BYTES, parse, read_limited
 
@@ -127,7 +127,7 @@ def test_merge_laughs_are_refused_early() -> None:
 
 
 def test_yaml_node_count_is_bounded(monkeypatch) -> None:
-    monkeypatch.setattr(_parse, "MAX_NODES", 1000)
+    monkeypatch.setattr(_yaml, "MAX_NODES", 1000)
     (issue,) = _bounded("a: [" + ", ".join(["0"] * 2000) + "]\n").issues
     assert (issue.rule, issue.line) == ("size", 1)
     assert parse("a: [" + ", ".join(["0"] * 900) + "]\n").data["a"][-1] == 0
