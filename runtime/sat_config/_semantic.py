@@ -1,8 +1,10 @@
 """Checks JSON Schema cannot express (cross-references between distant keys).
 
 Each model type's checks live in their own modules and return :class:`Issue` objects with the
-same shape as schema issues. They read the raw, schema-shaped dict. ``docs/semantic-checks.md``
-lists every rule.
+same shape as schema issues. They read the schema-shaped dict with JSON Schema's numbers: an
+integral float such as ``2.0`` is the integer ``2`` (:func:`integral_floats_as_ints`), so a check
+may slice, ``range`` or multiply by any value the schema types ``integer``.
+``docs/semantic-checks.md`` lists every rule.
 """
 
 from __future__ import annotations
@@ -30,6 +32,55 @@ _CHECKS = {
 }
 
 
+def integral_floats_as_ints(data: Any) -> Any:
+    """``data`` with every integral float (``2.0``, ``1e3``) replaced by the int it equals.
+
+    JSON Schema counts ``2.0`` as an integer, Python does not (``range(2.0)`` fails). The input is
+    never modified: containers holding such a float are copied, everything else is shared, and
+    ``data`` itself comes back when nothing changes (the usual case, found by one fast scan).
+    """
+    kind = type(data)
+    if kind is float:
+        return int(data) if data.is_integer() else data
+    if (kind is dict or kind is list) and _has_integral_float(data):
+        return _ints(data)
+    return data
+
+
+def _has_integral_float(root: dict | list) -> bool:
+    stack = [root]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node = pop()
+        for value in node.values() if type(node) is dict else node:
+            kind = type(value)
+            if kind is dict or kind is list:
+                push(value)
+            elif kind is float and value.is_integer():
+                return True
+    return False
+
+
+def _ints(node: dict | list) -> dict | list:
+    out = None
+    for key, value in node.items() if type(node) is dict else enumerate(node):
+        kind = type(value)
+        if kind is float:
+            if not value.is_integer():
+                continue
+            new: Any = int(value)
+        elif kind is dict or kind is list:
+            new = _ints(value)
+            if new is value:
+                continue
+        else:
+            continue
+        if out is None:
+            out = node.copy()
+        out[key] = new
+    return node if out is None else out
+
+
 @cache
 def checks_for(model_type: str) -> Check | None:
     """The semantic checks of ``model_type`` (None for a type without any)."""
@@ -39,12 +90,14 @@ def checks_for(model_type: str) -> Check | None:
     return getattr(import_module(f".{entry[0]}", __package__), entry[1])
 
 
-def semantic_issues(data: dict[str, Any], *, schema_valid: bool) -> list[Issue]:
+def semantic_issues(data: dict[str, Any], *, schema_valid: bool,
+                    normalized: bool = False) -> list[Issue]:
     """Issues of every semantic check for ``data``.
 
     On a document that already failed the schema, a check may meet a shape it does not expect;
     the schema issue describes that place, so the check stops there (keeping what it found)
-    rather than reporting the place twice.
+    rather than reporting the place twice. Integral floats are read as the ints they equal;
+    ``normalized=True`` says ``data`` has been through :func:`integral_floats_as_ints` already.
     """
     model_type = data.get("model_type")
     check = checks_for(model_type) if isinstance(model_type, str) else None
@@ -52,7 +105,7 @@ def semantic_issues(data: dict[str, Any], *, schema_valid: bool) -> list[Issue]:
     if check is None:
         return issues
     try:
-        issues.extend(check(data))
+        issues.extend(check(data if normalized else integral_floats_as_ints(data)))
     except _STRUCTURAL:
         if schema_valid:
             raise

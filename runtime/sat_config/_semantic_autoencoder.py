@@ -91,12 +91,18 @@ def downsampling_ratio(pretransform: dict[str, Any] | None) -> int | None:
     if kind == "autoencoder":
         return cfg.get("downsampling_ratio")
     if kind == "wavelet":
-        return 2 ** cfg["levels"]
+        return _wavelet_factor(cfg["levels"])
     if kind == "patched":
         return cfg["patch_size"]
     if kind == "dac_pretrained":
         return 512 if cfg.get("model_type", _DAC_PRETRAINED["model_type"]) == "44khz" else 320
     return None
+
+
+def _wavelet_factor(levels: int) -> int | None:
+    """2^levels, the wavelet's downsampling and channel factor; None (unknown) past int64, where
+    no tensor dimension reaches (the schema sets no maximum; 2^14300 would not even print)."""
+    return 2 ** levels if levels < 63 else None
 
 
 def _signal_ratio(pretransform: dict[str, Any]) -> int | None:
@@ -114,7 +120,8 @@ def encoded_channels(pretransform: dict[str, Any] | None) -> int | None:
     if kind == "autoencoder":
         return cfg.get("latent_dim")
     if kind == "wavelet":
-        return cfg["channels"] * 2 ** cfg["levels"]
+        factor = _wavelet_factor(cfg["levels"])
+        return None if factor is None else cfg["channels"] * factor
     if kind == "patched":
         return cfg["channels"] * cfg["patch_size"]
     if kind == "pqmf":

@@ -8,7 +8,7 @@ from typing import Any
 from . import schemas
 from ._errors import ConfigError, Issue, UnknownModelTypeError
 from ._parse import Document, check_tree, parse
-from ._semantic import semantic_issues
+from ._semantic import integral_floats_as_ints, semantic_issues
 from ._validate import is_valid, schema_issues
 
 
@@ -17,7 +17,11 @@ class ConfigWarning(UserWarning):
 
 
 def _document(source: Any) -> Document:
-    return parse(source)
+    """The parsed document, its numbers read as JSON Schema reads them (``2.0`` is the integer
+    2) once for every later step: schema, semantic checks and typed models."""
+    doc = parse(source)
+    doc.data = integral_floats_as_ints(doc.data)
+    return doc
 
 
 def _issues(doc: Document, kind: str) -> list[Issue]:
@@ -27,12 +31,14 @@ def _issues(doc: Document, kind: str) -> list[Issue]:
         check_tree(doc.data, doc, scan=False)  # raises a located ConfigError
         raise
     if valid:
-        return _with_source(semantic_issues(doc.data, schema_valid=True), doc) \
-            if kind == schemas.ROOT else []
+        if kind != schemas.ROOT:
+            return []
+        return _with_source(semantic_issues(doc.data, schema_valid=True, normalized=True), doc)
     issues = schema_issues(doc, kind)
     if kind == schemas.ROOT and not any(i.rule == "unknown-model-type" for i in issues) \
             and "model_type" in doc.data:
-        issues += _with_source(semantic_issues(doc.data, schema_valid=not issues), doc)
+        issues += _with_source(semantic_issues(doc.data, schema_valid=not issues,
+                                               normalized=True), doc)
     return issues
 
 
