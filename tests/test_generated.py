@@ -11,6 +11,7 @@ from typing import get_args
 import pytest
 
 from sat_config import models, schemas
+from sat_config_generated.config_schema import TrainingConfig as GeneratedTrainingConfig
 from conftest import REPO
 from jsnode import run_node
 
@@ -33,8 +34,14 @@ def test_union_members_equal_schema_model_types() -> None:
     tags = {cls.model_fields["model_type"].annotation.__args__[0] for cls in union}
     assert tags == set(schemas.model_types())
     assert set(models.MODEL_CONFIGS) == set(schemas.model_types())
+    # the union, the registry's table and the exported names are the same schema-checked classes
+    assert set(union) == set(models.MODEL_CONFIGS.values())
+    generated = get_args(get_args(GeneratedTrainingConfig.__value__)[0])
     for model_type, cls in models.MODEL_CONFIGS.items():
         assert cls.__name__ == schemas.load(model_type)["title"]
+        assert getattr(models, cls.__name__) is cls
+        (base,) = [g for g in generated if g.__name__ == cls.__name__]
+        assert issubclass(cls, base) and cls.model_fields.keys() == base.model_fields.keys()
 
 
 def test_only_models_module_imports_generated() -> None:

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+)
 from typing_extensions import TypeAliasType
 
 AutoencoderParts = TypeAliasType(
@@ -20,10 +28,10 @@ AutoencoderParts = TypeAliasType(
 )
 
 
-CMult = TypeAliasType("CMult", Annotated[int, Field(ge=1)])
+CMult = TypeAliasType("CMult", Annotated[StrictInt, Field(ge=1)])
 
 
-Stride = TypeAliasType("Stride", Annotated[int, Field(ge=1)])
+Stride = TypeAliasType("Stride", Annotated[StrictInt, Field(ge=1)])
 
 
 class OobleckEncoderConfig(BaseModel):
@@ -32,17 +40,17 @@ class OobleckEncoderConfig(BaseModel):
         populate_by_name=True,
     )
     in_channels: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Audio channels the encoder reads: audio_channels (1 with `force_input_mono`), or the pretransform's encoded channels when the model has a pretransform.",
             ge=1,
         ),
     ] = 2
     channels: Annotated[
-        int, Field(description="Base width (channels of the first stage).", ge=1)
+        StrictInt, Field(description="Base width (channels of the first stage).", ge=1)
     ] = 128
     latent_dim: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Output channels. Must be 2 x model.latent_dim with a vae/rvq_vae/dac_rvq_vae bottleneck, else model.latent_dim (or the quantiser's input size).",
             ge=1,
@@ -63,10 +71,11 @@ class OobleckEncoderConfig(BaseModel):
         ),
     ] = [2, 4, 8, 8]
     use_snake: Annotated[
-        bool, Field(description="Use Snake activations instead of ELU.")
+        StrictBool, Field(description="Use Snake activations instead of ELU.")
     ] = False
     antialias_activation: Annotated[
-        bool, Field(description="Anti-aliased (up/down-sampled) final activation.")
+        StrictBool,
+        Field(description="Anti-aliased (up/down-sampled) final activation."),
     ] = False
 
 
@@ -76,17 +85,17 @@ class OobleckDecoderConfig(BaseModel):
         populate_by_name=True,
     )
     out_channels: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Channels the decoder produces: the model's output audio channels, or the pretransform's encoded channels when the model has a pretransform.",
             ge=1,
         ),
     ] = 2
     channels: Annotated[
-        int, Field(description="Base width (channels of the last stage).", ge=1)
+        StrictInt, Field(description="Base width (channels of the last stage).", ge=1)
     ] = 128
     latent_dim: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Input channels: model.latent_dim (+ the bottleneck's noise_augment_dim).",
             ge=1,
@@ -107,23 +116,23 @@ class OobleckDecoderConfig(BaseModel):
         ),
     ] = [2, 4, 8, 8]
     use_snake: Annotated[
-        bool, Field(description="Use Snake activations instead of ELU.")
+        StrictBool, Field(description="Use Snake activations instead of ELU.")
     ] = False
     antialias_activation: Annotated[
-        bool, Field(description="Anti-aliased (up/down-sampled) activations.")
+        StrictBool, Field(description="Anti-aliased (up/down-sampled) activations.")
     ] = False
     use_nearest_upsample: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Upsample with nearest-neighbour repetition + convolution instead of transposed convolutions."
         ),
     ] = False
     final_tanh: Annotated[
-        bool, Field(description="Apply tanh to the decoder output.")
+        StrictBool, Field(description="Apply tanh to the decoder output.")
     ] = True
 
 
-Ratio = TypeAliasType("Ratio", Annotated[int, Field(ge=1)])
+Ratio = TypeAliasType("Ratio", Annotated[StrictInt, Field(ge=1)])
 
 
 class SeanetEncoderConfig(BaseModel):
@@ -132,22 +141,22 @@ class SeanetEncoderConfig(BaseModel):
         populate_by_name=True,
     )
     channels: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Audio channels: read by the encoder, produced by the decoder (or the pretransform's encoded channels with a pretransform).",
             ge=1,
         ),
     ] = 1
     dimension: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Latent channels: the encoder's output / the decoder's input.",
             ge=1,
         ),
     ] = 128
-    n_filters: Annotated[int, Field(description="Base width.", ge=1)] = 32
+    n_filters: Annotated[StrictInt, Field(description="Base width.", ge=1)] = 32
     n_residual_layers: Annotated[
-        int, Field(description="Residual layers per stage.", ge=0)
+        StrictInt, Field(description="Residual layers per stage.", ge=0)
     ] = 1
     ratios: Annotated[
         list[Ratio],
@@ -157,7 +166,7 @@ class SeanetEncoderConfig(BaseModel):
         ),
     ] = [2, 2, 2, 2, 2]
     activation: Annotated[
-        str,
+        StrictStr,
         Field(
             description="Activation: the name of a torch.nn class (e.g. `ELU`, `LeakyReLU`, `GELU`).",
             min_length=1,
@@ -178,33 +187,36 @@ class SeanetEncoderConfig(BaseModel):
         ),
     ] = {}
     kernel_size: Annotated[
-        int, Field(description="Kernel size of the first convolution.", ge=1)
+        StrictInt, Field(description="Kernel size of the first convolution.", ge=1)
     ] = 7
     last_kernel_size: Annotated[
-        int, Field(description="Kernel size of the last convolution.", ge=1)
+        StrictInt, Field(description="Kernel size of the last convolution.", ge=1)
     ] = 7
     residual_kernel_size: Annotated[
-        int, Field(description="Kernel size of the residual convolutions.", ge=1)
+        StrictInt, Field(description="Kernel size of the residual convolutions.", ge=1)
     ] = 3
     dilation_base: Annotated[
-        int, Field(description="Dilation growth per residual layer.", ge=1)
+        StrictInt, Field(description="Dilation growth per residual layer.", ge=1)
     ] = 2
-    causal: Annotated[bool, Field(description="Causal (left-only) padding.")] = False
+    causal: Annotated[StrictBool, Field(description="Causal (left-only) padding.")] = (
+        False
+    )
     pad_mode: Annotated[
         Literal["reflect", "constant", "replicate", "circular"],
         Field(description="Padding mode of the convolutions."),
     ] = "reflect"
     true_skip: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Identity skip connections instead of 1x1 convolutions in residual blocks."
         ),
     ] = False
     compress: Annotated[
-        int, Field(description="Channel reduction factor inside residual blocks.", ge=1)
+        StrictInt,
+        Field(description="Channel reduction factor inside residual blocks.", ge=1),
     ] = 2
     lstm: Annotated[
-        int,
+        StrictInt,
         Field(description="Number of LSTM layers at the bottleneck (0 = none).", ge=0),
     ] = 2
 
@@ -215,22 +227,22 @@ class SeanetDecoderConfig(BaseModel):
         populate_by_name=True,
     )
     channels: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Audio channels: read by the encoder, produced by the decoder (or the pretransform's encoded channels with a pretransform).",
             ge=1,
         ),
     ] = 1
     dimension: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Latent channels: the encoder's output / the decoder's input.",
             ge=1,
         ),
     ] = 128
-    n_filters: Annotated[int, Field(description="Base width.", ge=1)] = 32
+    n_filters: Annotated[StrictInt, Field(description="Base width.", ge=1)] = 32
     n_residual_layers: Annotated[
-        int, Field(description="Residual layers per stage.", ge=0)
+        StrictInt, Field(description="Residual layers per stage.", ge=0)
     ] = 1
     ratios: Annotated[
         list[Ratio],
@@ -240,7 +252,7 @@ class SeanetDecoderConfig(BaseModel):
         ),
     ] = [8, 5, 4, 2]
     activation: Annotated[
-        str,
+        StrictStr,
         Field(
             description="Activation: the name of a torch.nn class (e.g. `ELU`, `LeakyReLU`, `GELU`).",
             min_length=1,
@@ -261,37 +273,40 @@ class SeanetDecoderConfig(BaseModel):
         ),
     ] = {}
     kernel_size: Annotated[
-        int, Field(description="Kernel size of the first convolution.", ge=1)
+        StrictInt, Field(description="Kernel size of the first convolution.", ge=1)
     ] = 7
     last_kernel_size: Annotated[
-        int, Field(description="Kernel size of the last convolution.", ge=1)
+        StrictInt, Field(description="Kernel size of the last convolution.", ge=1)
     ] = 7
     residual_kernel_size: Annotated[
-        int, Field(description="Kernel size of the residual convolutions.", ge=1)
+        StrictInt, Field(description="Kernel size of the residual convolutions.", ge=1)
     ] = 3
     dilation_base: Annotated[
-        int, Field(description="Dilation growth per residual layer.", ge=1)
+        StrictInt, Field(description="Dilation growth per residual layer.", ge=1)
     ] = 2
-    causal: Annotated[bool, Field(description="Causal (left-only) padding.")] = False
+    causal: Annotated[StrictBool, Field(description="Causal (left-only) padding.")] = (
+        False
+    )
     pad_mode: Annotated[
         Literal["reflect", "constant", "replicate", "circular"],
         Field(description="Padding mode of the convolutions."),
     ] = "reflect"
     true_skip: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Identity skip connections instead of 1x1 convolutions in residual blocks."
         ),
     ] = False
     compress: Annotated[
-        int, Field(description="Channel reduction factor inside residual blocks.", ge=1)
+        StrictInt,
+        Field(description="Channel reduction factor inside residual blocks.", ge=1),
     ] = 2
     lstm: Annotated[
-        int,
+        StrictInt,
         Field(description="Number of LSTM layers at the bottleneck (0 = none).", ge=0),
     ] = 2
     final_activation: Annotated[
-        str | None,
+        StrictStr | None,
         Field(
             description="Optional final activation (a torch.nn class name); null = none.",
             min_length=1,
@@ -305,7 +320,7 @@ class SeanetDecoderConfig(BaseModel):
         ),
     ] = None
     trim_right_ratio: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="Causal mode: share of the transposed-convolution padding trimmed on the right. Must stay 1.0 unless `causal` is true (assertion).",
             ge=0.0,
@@ -320,21 +335,21 @@ class DacEncoderConfig(BaseModel):
         populate_by_name=True,
     )
     in_channels: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Audio channels read (the first convolution is replaced when not 1).",
             ge=1,
         ),
     ] = 1
     latent_dim: Annotated[
-        int | None,
+        StrictInt | None,
         Field(
             description="Adds a 1x1 projection to this many output channels; null: output d_model x 2^len(strides) channels.",
             ge=1,
         ),
     ] = None
     d_model: Annotated[
-        int, Field(description="Base width; doubles at every stride.", ge=1)
+        StrictInt, Field(description="Base width; doubles at every stride.", ge=1)
     ]
     strides: Annotated[
         list[Stride],
@@ -345,7 +360,7 @@ class DacEncoderConfig(BaseModel):
     ]
 
 
-Rate = TypeAliasType("Rate", Annotated[int, Field(ge=1)])
+Rate = TypeAliasType("Rate", Annotated[StrictInt, Field(ge=1)])
 
 
 class DacDecoderConfig(BaseModel):
@@ -354,15 +369,18 @@ class DacDecoderConfig(BaseModel):
         populate_by_name=True,
     )
     latent_dim: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Input channels: model.latent_dim (+ the bottleneck's noise_augment_dim).",
             ge=1,
         ),
     ]
-    out_channels: Annotated[int, Field(description="Channels produced.", ge=1)] = 1
+    out_channels: Annotated[
+        StrictInt, Field(description="Channels produced.", ge=1)
+    ] = 1
     channels: Annotated[
-        int, Field(description="Width of the first block; halves at every rate.", ge=1)
+        StrictInt,
+        Field(description="Width of the first block; halves at every rate.", ge=1),
     ]
     rates: Annotated[
         list[Rate],
@@ -373,13 +391,13 @@ class DacDecoderConfig(BaseModel):
     ]
 
 
-EmbedDim = TypeAliasType("EmbedDim", Annotated[int, Field(ge=1)])
+EmbedDim = TypeAliasType("EmbedDim", Annotated[StrictInt, Field(ge=1)])
 
 
-Head = TypeAliasType("Head", Annotated[int, Field(ge=1)])
+Head = TypeAliasType("Head", Annotated[StrictInt, Field(ge=1)])
 
 
-Depth = TypeAliasType("Depth", Annotated[int, Field(ge=1)])
+Depth = TypeAliasType("Depth", Annotated[StrictInt, Field(ge=1)])
 
 
 class LocalAttnEncoderConfig(BaseModel):
@@ -387,8 +405,8 @@ class LocalAttnEncoderConfig(BaseModel):
         extra="forbid",
         populate_by_name=True,
     )
-    in_channels: Annotated[int, Field(description="Input channels.", ge=1)]
-    out_channels: Annotated[int, Field(description="Output channels.", ge=1)]
+    in_channels: Annotated[StrictInt, Field(description="Input channels.", ge=1)]
+    out_channels: Annotated[StrictInt, Field(description="Output channels.", ge=1)]
     embed_dims: Annotated[
         list[EmbedDim], Field(description="Width of each stage.", min_length=1)
     ] = [96, 192, 384, 768]
@@ -404,25 +422,26 @@ class LocalAttnEncoderConfig(BaseModel):
         Field(description="Downsampling factor of each stage.", min_length=1),
     ] = [2, 2, 2, 2]
     local_attn_window_size: Annotated[
-        int, Field(description="Local attention window.", ge=1)
+        StrictInt, Field(description="Local attention window.", ge=1)
     ] = 64
     dim_in: Annotated[
-        int | None,
+        StrictInt | None,
         Field(description="Optional input projection size of each block.", ge=1),
     ] = None
     dim_out: Annotated[
-        int | None,
+        StrictInt | None,
         Field(description="Optional output projection size of each block.", ge=1),
     ] = None
-    causal: Annotated[bool, Field(description="Causal attention.")] = False
+    causal: Annotated[StrictBool, Field(description="Causal attention.")] = False
     ff_mult: Annotated[
-        int, Field(description="Feed-forward expansion factor.", ge=1)
+        StrictInt, Field(description="Feed-forward expansion factor.", ge=1)
     ] = 2
     cond_dim: Annotated[
-        int, Field(description="Global conditioning size (0 = none).", ge=0)
+        StrictInt, Field(description="Global conditioning size (0 = none).", ge=0)
     ] = 0
     cross_attn_cond_dim: Annotated[
-        int, Field(description="Cross-attention conditioning size (0 = none).", ge=0)
+        StrictInt,
+        Field(description="Cross-attention conditioning size (0 = none).", ge=0),
     ] = 0
 
 
@@ -431,8 +450,8 @@ class LocalAttnDecoderConfig(BaseModel):
         extra="forbid",
         populate_by_name=True,
     )
-    in_channels: Annotated[int, Field(description="Input channels.", ge=1)]
-    out_channels: Annotated[int, Field(description="Output channels.", ge=1)]
+    in_channels: Annotated[StrictInt, Field(description="Input channels.", ge=1)]
+    out_channels: Annotated[StrictInt, Field(description="Output channels.", ge=1)]
     embed_dims: Annotated[
         list[EmbedDim], Field(description="Width of each stage.", min_length=1)
     ] = [768, 384, 192, 96]
@@ -447,32 +466,35 @@ class LocalAttnDecoderConfig(BaseModel):
         list[Ratio], Field(description="Upsampling factor of each stage.", min_length=1)
     ] = [2, 2, 2, 2]
     local_attn_window_size: Annotated[
-        int, Field(description="Local attention window.", ge=1)
+        StrictInt, Field(description="Local attention window.", ge=1)
     ] = 64
     dim_in: Annotated[
-        int | None,
+        StrictInt | None,
         Field(description="Optional input projection size of each block.", ge=1),
     ] = None
     dim_out: Annotated[
-        int | None,
+        StrictInt | None,
         Field(description="Optional output projection size of each block.", ge=1),
     ] = None
-    causal: Annotated[bool, Field(description="Causal attention.")] = False
+    causal: Annotated[StrictBool, Field(description="Causal attention.")] = False
     ff_mult: Annotated[
-        int, Field(description="Feed-forward expansion factor.", ge=1)
+        StrictInt, Field(description="Feed-forward expansion factor.", ge=1)
     ] = 2
     cond_dim: Annotated[
-        int, Field(description="Global conditioning size (0 = none).", ge=0)
+        StrictInt, Field(description="Global conditioning size (0 = none).", ge=0)
     ] = 0
     cross_attn_cond_dim: Annotated[
-        int, Field(description="Cross-attention conditioning size (0 = none).", ge=0)
+        StrictInt,
+        Field(description="Cross-attention conditioning size (0 = none).", ge=0),
     ] = 0
 
 
-TransformerDepth = TypeAliasType("TransformerDepth", Annotated[int, Field(ge=0)])
+TransformerDepth = TypeAliasType("TransformerDepth", Annotated[StrictInt, Field(ge=0)])
 
 
-SlidingWindowItem = TypeAliasType("SlidingWindowItem", Annotated[int, Field(ge=-1)])
+SlidingWindowItem = TypeAliasType(
+    "SlidingWindowItem", Annotated[StrictInt, Field(ge=-1)]
+)
 
 
 class TaaeEncoderConfig(BaseModel):
@@ -481,15 +503,15 @@ class TaaeEncoderConfig(BaseModel):
         populate_by_name=True,
     )
     in_channels: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Audio channels read (or the pretransform's encoded channels).",
             ge=1,
         ),
     ] = 2
-    channels: Annotated[int, Field(description="Base width.", ge=1)] = 128
+    channels: Annotated[StrictInt, Field(description="Base width.", ge=1)] = 128
     latent_dim: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Output channels (2 x model.latent_dim for vae-style bottlenecks).",
             ge=1,
@@ -517,7 +539,7 @@ class TaaeEncoderConfig(BaseModel):
         ),
     ] = [3, 3, 3, 3]
     use_snake: Annotated[
-        bool, Field(description="Use Snake activations instead of ELU.")
+        StrictBool, Field(description="Use Snake activations instead of ELU.")
     ] = False
     sliding_window: Annotated[
         list[SlidingWindowItem],
@@ -528,19 +550,20 @@ class TaaeEncoderConfig(BaseModel):
         ),
     ] = [63, 64]
     checkpointing: Annotated[
-        bool, Field(description="Gradient checkpointing (less memory, more compute).")
+        StrictBool,
+        Field(description="Gradient checkpointing (less memory, more compute)."),
     ] = False
     conformer: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Add a conformer convolution module to each transformer block."
         ),
     ] = False
     layer_scale: Annotated[
-        bool, Field(description="LayerScale on residual branches.")
+        StrictBool, Field(description="LayerScale on residual branches.")
     ] = True
     use_dilated_conv: Annotated[
-        bool, Field(description="Add dilated residual convolution units.")
+        StrictBool, Field(description="Add dilated residual convolution units.")
     ] = False
 
 
@@ -550,15 +573,15 @@ class TaaeDecoderConfig(BaseModel):
         populate_by_name=True,
     )
     out_channels: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Channels produced (audio, or the pretransform's encoded channels).",
             ge=1,
         ),
     ] = 2
-    channels: Annotated[int, Field(description="Base width.", ge=1)] = 128
+    channels: Annotated[StrictInt, Field(description="Base width.", ge=1)] = 128
     latent_dim: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Input channels: model.latent_dim (+ noise_augment_dim).", ge=1
         ),
@@ -585,7 +608,7 @@ class TaaeDecoderConfig(BaseModel):
         ),
     ] = [3, 3, 3, 3]
     use_snake: Annotated[
-        bool, Field(description="Use Snake activations instead of ELU.")
+        StrictBool, Field(description="Use Snake activations instead of ELU.")
     ] = False
     sliding_window: Annotated[
         list[SlidingWindowItem],
@@ -596,19 +619,20 @@ class TaaeDecoderConfig(BaseModel):
         ),
     ] = [63, 64]
     checkpointing: Annotated[
-        bool, Field(description="Gradient checkpointing (less memory, more compute).")
+        StrictBool,
+        Field(description="Gradient checkpointing (less memory, more compute)."),
     ] = False
     conformer: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Add a conformer convolution module to each transformer block."
         ),
     ] = False
     layer_scale: Annotated[
-        bool, Field(description="LayerScale on residual branches.")
+        StrictBool, Field(description="LayerScale on residual branches.")
     ] = True
     use_dilated_conv: Annotated[
-        bool, Field(description="Add dilated residual convolution units.")
+        StrictBool, Field(description="Add dilated residual convolution units.")
     ] = False
 
 
@@ -617,7 +641,7 @@ class TanhBottleneckConfig(BaseModel):
         extra="forbid",
         populate_by_name=True,
     )
-    scale: Annotated[float, Field(description="Clipping scale.", gt=0.0)] = 1.0
+    scale: Annotated[StrictFloat, Field(description="Clipping scale.", gt=0.0)] = 1.0
 
 
 class VaeBottleneck(BaseModel):
@@ -634,7 +658,7 @@ class VaeBottleneck(BaseModel):
         ),
     ] = {}
     requires_grad: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="false freezes the bottleneck's parameters (only matters for bottlenecks with parameters, e.g. quantiser codebooks)."
         ),
@@ -657,7 +681,7 @@ class L2NormBottleneck(BaseModel):
         ),
     ] = {}
     requires_grad: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="false freezes the bottleneck's parameters (only matters for bottlenecks with parameters, e.g. quantiser codebooks)."
         ),
@@ -670,21 +694,22 @@ class WassersteinBottleneckConfig(BaseModel):
         populate_by_name=True,
     )
     noise_augment_dim: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Noise channels appended to the latents before decoding; the decoder then takes latent_dim + noise_augment_dim channels.",
             ge=0,
         ),
     ] = 0
     bypass_mmd: Annotated[
-        bool, Field(description="Skip the MMD computation (the loss is logged as 0).")
+        StrictBool,
+        Field(description="Skip the MMD computation (the loss is logged as 0)."),
     ] = False
     use_tanh: Annotated[
-        bool,
+        StrictBool,
         Field(description="Soft-clip latents with tanh(x / tanh_scale) * tanh_scale."),
     ] = False
     tanh_scale: Annotated[
-        float, Field(description="Scale of the tanh soft clip.", gt=0.0)
+        StrictFloat, Field(description="Scale of the tanh soft clip.", gt=0.0)
     ] = 5.0
 
 
@@ -694,21 +719,23 @@ class ResidualVqConfig(BaseModel):
         populate_by_name=True,
     )
     dim: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Input (and output) channels of the quantiser: the encoder's output channels (half of them for rvq_vae) and model.latent_dim.",
             ge=1,
         ),
     ] = 128
-    codebook_size: Annotated[int, Field(description="Codes per codebook.", ge=1)] = 1024
+    codebook_size: Annotated[
+        StrictInt, Field(description="Codes per codebook.", ge=1)
+    ] = 1024
     num_quantizers: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Number of residual quantisers (tokens per latent frame).", ge=1
         ),
     ] = 8
     decay: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="EMA decay of the codebook updates (factory default 0.99).",
             ge=0.0,
@@ -716,51 +743,51 @@ class ResidualVqConfig(BaseModel):
         ),
     ] = 0.99
     kmeans_init: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Initialise codebooks with k-means on the first batch (factory default true)."
         ),
     ] = True
     kmeans_iters: Annotated[
-        int,
+        StrictInt,
         Field(
             description="k-means iterations for the initialisation (factory default 50).",
             ge=0,
         ),
     ] = 50
     threshold_ema_dead_code: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="Replace codes whose EMA cluster size falls below this (0 = never; factory default 2).",
             ge=0.0,
         ),
     ] = 2
     codebook_dim: Annotated[
-        int | None,
+        StrictInt | None,
         Field(
             description="Codebook vector size; null = dim. A different value adds projections.",
             ge=1,
         ),
     ] = None
     shared_codebook: Annotated[
-        bool, Field(description="All quantisers share one codebook.")
+        StrictBool, Field(description="All quantisers share one codebook.")
     ] = False
     heads: Annotated[
         Literal[1],
         Field(description="Must be 1: ResidualVQ asserts it is not multi-headed."),
     ] = 1
     quantize_dropout: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Randomly drop the finer quantisers during training (structured dropout)."
         ),
     ] = False
     quantize_dropout_cutoff_index: Annotated[
-        int,
+        StrictInt,
         Field(description="Index of the first quantiser that may be dropped.", ge=0),
     ] = 0
     quantize_dropout_multiple_of: Annotated[
-        int,
+        StrictInt,
         Field(description="Dropout keeps a multiple of this many quantisers.", ge=1),
     ] = 1
     accept_image_fmap: Annotated[
@@ -770,28 +797,28 @@ class ResidualVqConfig(BaseModel):
         ),
     ] = False
     separate_codebook_per_head: Annotated[
-        bool,
+        StrictBool,
         Field(description="Separate codebook per head (irrelevant with heads = 1)."),
     ] = False
     eps: Annotated[
-        float,
+        StrictFloat,
         Field(description="Numerical epsilon of the codebook statistics.", gt=0.0),
     ] = 1e-05
     freeze_codebook: Annotated[
-        bool, Field(description="Never update the codebook.")
+        StrictBool, Field(description="Never update the codebook.")
     ] = False
     sync_kmeans: Annotated[
-        bool,
+        StrictBool,
         Field(description="Synchronise the k-means initialisation across processes."),
     ] = True
     use_cosine_sim: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Cosine-similarity codebook (l2-normalised codes) instead of Euclidean."
         ),
     ] = False
     layernorm_after_project_in: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="LayerNorm after the input projection (only with codebook_dim != dim)."
         ),
@@ -801,92 +828,95 @@ class ResidualVqConfig(BaseModel):
         Field(description="Must stay true: the bottleneck feeds channel-last tensors."),
     ] = True
     commitment_weight: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="Weight of the commitment loss inside the quantiser loss.",
             ge=0.0,
         ),
     ] = 1.0
     commitment_use_cross_entropy_loss: Annotated[
-        bool, Field(description="Cross-entropy commitment loss instead of MSE.")
+        StrictBool, Field(description="Cross-entropy commitment loss instead of MSE.")
     ] = False
     orthogonal_reg_weight: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="Weight of the orthogonal codebook regulariser (0 = off).",
             ge=0.0,
         ),
     ] = 0.0
     orthogonal_reg_active_codes_only: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Orthogonal regulariser on the codes used in the batch only."
         ),
     ] = False
     orthogonal_reg_max_codes: Annotated[
-        int | None,
+        StrictInt | None,
         Field(
             description="Maximum number of codes in the orthogonal regulariser; null = all.",
             ge=1,
         ),
     ] = None
     codebook_diversity_loss_weight: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="Weight of the codebook-usage diversity loss (0 = off).", ge=0.0
         ),
     ] = 0.0
     codebook_diversity_temperature: Annotated[
-        float, Field(description="Temperature of the diversity loss.", gt=0.0)
+        StrictFloat, Field(description="Temperature of the diversity loss.", gt=0.0)
     ] = 100.0
     stochastic_sample_codes: Annotated[
-        bool,
+        StrictBool,
         Field(description="Sample codes stochastically (Gumbel) instead of argmin."),
     ] = False
     sample_codebook_temp: Annotated[
-        float, Field(description="Temperature of stochastic code sampling.", ge=0.0)
+        StrictFloat,
+        Field(description="Temperature of stochastic code sampling.", ge=0.0),
     ] = 1.0
     straight_through: Annotated[
-        bool, Field(description="Straight-through Gumbel-softmax estimator.")
+        StrictBool, Field(description="Straight-through Gumbel-softmax estimator.")
     ] = False
     distributed_replace_codes: Annotated[
-        bool, Field(description="Replace dead codes consistently across processes.")
+        StrictBool,
+        Field(description="Replace dead codes consistently across processes."),
     ] = True
     reinmax: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="ReinMax gradient estimator; requires straight_through: true (assertion)."
         ),
     ] = False
     sync_codebook: Annotated[
-        bool | None,
+        StrictBool | None,
         Field(
             description="Synchronise codebook statistics across processes; null = when torch.distributed runs with more than one process."
         ),
     ] = None
     sync_affine_param: Annotated[
-        bool, Field(description="Synchronise the affine parameters across processes.")
+        StrictBool,
+        Field(description="Synchronise the affine parameters across processes."),
     ] = False
     ema_update: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Update the codebook by EMA. Must be false when learnable_codebook is true (assertion)."
         ),
     ] = True
     learnable_codebook: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Learn the codebook by gradient descent (then ema_update must be false)."
         ),
     ] = False
     affine_param: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Learnable affine transform of the codebook (Euclidean codebooks only: not with use_cosine_sim)."
         ),
     ] = False
     affine_param_batch_decay: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="EMA decay of the batch statistics of the affine transform.",
             ge=0.0,
@@ -894,7 +924,7 @@ class ResidualVqConfig(BaseModel):
         ),
     ] = 0.99
     affine_param_codebook_decay: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="EMA decay of the codebook statistics of the affine transform.",
             ge=0.0,
@@ -902,7 +932,7 @@ class ResidualVqConfig(BaseModel):
         ),
     ] = 0.9
     sync_update_v: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="Synchronous-update factor (0 = off); > 0 requires learnable_codebook: true.",
             ge=0.0,
@@ -924,7 +954,7 @@ class RvqBottleneck(BaseModel):
         ),
     ]
     requires_grad: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="false freezes the bottleneck's parameters (only matters for bottlenecks with parameters, e.g. quantiser codebooks)."
         ),
@@ -946,7 +976,7 @@ class RvqVaeBottleneck(BaseModel):
         ),
     ]
     requires_grad: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="false freezes the bottleneck's parameters (only matters for bottlenecks with parameters, e.g. quantiser codebooks)."
         ),
@@ -956,7 +986,7 @@ class RvqVaeBottleneck(BaseModel):
 DacCodebookDim1 = TypeAliasType(
     "DacCodebookDim1",
     Annotated[
-        int,
+        StrictInt,
         Field(
             description="Codebook vector size: one integer for every codebook, or one per codebook.",
             ge=1,
@@ -966,7 +996,9 @@ DacCodebookDim1 = TypeAliasType(
 )
 
 
-DacCodebookDim2Item = TypeAliasType("DacCodebookDim2Item", Annotated[int, Field(ge=1)])
+DacCodebookDim2Item = TypeAliasType(
+    "DacCodebookDim2Item", Annotated[StrictInt, Field(ge=1)]
+)
 
 
 DacCodebookDim2 = TypeAliasType(
@@ -988,32 +1020,32 @@ class DacRvqConfig(BaseModel):
         populate_by_name=True,
     )
     quantize_on_decode: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Quantise in decode() instead of encode() (latents stay continuous for the downstream model)."
         ),
     ] = False
     noise_augment_dim: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Noise channels appended to the latents before decoding; the decoder then takes latent_dim + noise_augment_dim channels.",
             ge=0,
         ),
     ] = 0
     input_dim: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Channels entering the quantiser: the encoder's output channels and model.latent_dim.",
             ge=1,
         ),
     ] = 512
     n_codebooks: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Number of residual codebooks (tokens per latent frame).", ge=1
         ),
     ]
-    codebook_size: Annotated[int, Field(description="Codes per codebook.", ge=1)]
+    codebook_size: Annotated[StrictInt, Field(description="Codes per codebook.", ge=1)]
     codebook_dim: Annotated[
         DacCodebookDim1 | DacCodebookDim2,
         Field(
@@ -1022,7 +1054,7 @@ class DacRvqConfig(BaseModel):
         ),
     ] = 8
     quantizer_dropout: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="Fraction of each batch trained with a random number of codebooks (0 = off).",
             ge=0.0,
@@ -1037,25 +1069,25 @@ class DacRvqVaeConfig(BaseModel):
         populate_by_name=True,
     )
     quantize_on_decode: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Quantise in decode() instead of encode() (latents stay continuous for the downstream model)."
         ),
     ] = False
     input_dim: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Channels entering the quantiser: the encoder's output channels / 2 and model.latent_dim.",
             ge=1,
         ),
     ] = 512
     n_codebooks: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Number of residual codebooks (tokens per latent frame).", ge=1
         ),
     ]
-    codebook_size: Annotated[int, Field(description="Codes per codebook.", ge=1)]
+    codebook_size: Annotated[StrictInt, Field(description="Codes per codebook.", ge=1)]
     codebook_dim: Annotated[
         DacCodebookDim1 | DacCodebookDim2,
         Field(
@@ -1064,7 +1096,7 @@ class DacRvqVaeConfig(BaseModel):
         ),
     ] = 8
     quantizer_dropout: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="Fraction of each batch trained with a random number of codebooks (0 = off).",
             ge=0.0,
@@ -1088,7 +1120,7 @@ class DacRvqBottleneck(BaseModel):
         ),
     ]
     requires_grad: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="false freezes the bottleneck's parameters (only matters for bottlenecks with parameters, e.g. quantiser codebooks)."
         ),
@@ -1111,14 +1143,14 @@ class DacRvqVaeBottleneck(BaseModel):
         ),
     ]
     requires_grad: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="false freezes the bottleneck's parameters (only matters for bottlenecks with parameters, e.g. quantiser codebooks)."
         ),
     ] = True
 
 
-Level = TypeAliasType("Level", Annotated[int, Field(ge=2)])
+Level = TypeAliasType("Level", Annotated[StrictInt, Field(ge=2)])
 
 
 class FsqConfig(BaseModel):
@@ -1127,7 +1159,7 @@ class FsqConfig(BaseModel):
         populate_by_name=True,
     )
     noise_augment_dim: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Noise channels appended to the latents before decoding; the decoder then takes latent_dim + noise_augment_dim channels.",
             ge=0,
@@ -1141,14 +1173,15 @@ class FsqConfig(BaseModel):
         ),
     ]
     dim: Annotated[
-        int | None,
+        StrictInt | None,
         Field(
             description="Input channels when they differ from len(levels) x num_codebooks (adds projections); null = len(levels) x num_codebooks.",
             ge=1,
         ),
     ] = None
     num_codebooks: Annotated[
-        int, Field(description="Number of codebooks (tokens per latent frame).", ge=1)
+        StrictInt,
+        Field(description="Number of codebooks (tokens per latent frame).", ge=1),
     ] = 1
     keep_num_codebooks_dim: Annotated[
         Literal[True] | None,
@@ -1157,7 +1190,7 @@ class FsqConfig(BaseModel):
         ),
     ] = None
     scale: Annotated[
-        float | None,
+        StrictFloat | None,
         Field(description="Optional scale of the quantised values; null = none."),
     ] = None
     channel_first: Annotated[
@@ -1167,7 +1200,7 @@ class FsqConfig(BaseModel):
         ),
     ] = False
     projection_has_bias: Annotated[
-        bool, Field(description="Bias in the input/output projections.")
+        StrictBool, Field(description="Bias in the input/output projections.")
     ] = True
     return_indices: Annotated[
         Literal[True],
@@ -1185,7 +1218,7 @@ class FsqBottleneck(BaseModel):
         FsqConfig, Field(description="Quantiser options (`levels` is required).")
     ]
     requires_grad: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="false freezes the bottleneck's parameters (only matters for bottlenecks with parameters, e.g. quantiser codebooks)."
         ),
@@ -1195,7 +1228,7 @@ class FsqBottleneck(BaseModel):
 Levels = TypeAliasType(
     "Levels",
     Annotated[
-        int,
+        StrictInt,
         Field(
             description="Quantisation levels: one integer for every dimension, or one per dimension (an array of length `dim`).",
             ge=2,
@@ -1204,7 +1237,7 @@ Levels = TypeAliasType(
 )
 
 
-Levels1Item = TypeAliasType("Levels1Item", Annotated[int, Field(ge=2)])
+Levels1Item = TypeAliasType("Levels1Item", Annotated[StrictInt, Field(ge=2)])
 
 
 Levels1 = TypeAliasType(
@@ -1225,7 +1258,7 @@ class DitheredFsqConfig(BaseModel):
         populate_by_name=True,
     )
     dim: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Code dimensions per codebook. The encoder outputs dim x num_codebooks channels.",
             ge=1,
@@ -1237,12 +1270,14 @@ class DitheredFsqConfig(BaseModel):
             description="Quantisation levels: one integer for every dimension, or one per dimension (an array of length `dim`)."
         ),
     ]
-    num_codebooks: Annotated[int, Field(description="Number of codebooks.", ge=1)] = 1
+    num_codebooks: Annotated[
+        StrictInt, Field(description="Number of codebooks.", ge=1)
+    ] = 1
     dither_inference: Annotated[
-        bool, Field(description="Also dither at inference.")
+        StrictBool, Field(description="Also dither at inference.")
     ] = True
     noise_dropout: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="Probability of keeping the unquantised/dithered value during training.",
             ge=0.0,
@@ -1277,9 +1312,9 @@ class WaveletPretransformConfig(BaseModel):
         extra="forbid",
         populate_by_name=True,
     )
-    channels: Annotated[int, Field(description="Audio channels.", ge=1)]
+    channels: Annotated[StrictInt, Field(description="Audio channels.", ge=1)]
     levels: Annotated[
-        int,
+        StrictInt,
         Field(description="Decomposition levels (downsampling ratio 2^levels).", ge=1),
     ]
     wavelet: Annotated[
@@ -1296,14 +1331,14 @@ class PqmfPretransformConfig(BaseModel):
         populate_by_name=True,
     )
     attenuation: Annotated[
-        int,
+        StrictInt,
         Field(description="Stop-band attenuation of the prototype filter in dB.", ge=1),
     ] = 100
     num_bands: Annotated[
         Literal[2, 4, 8, 16, 32, 64, 128, 256],
         Field(description="Number of sub-bands (a power of 2, asserted)."),
     ] = 16
-    channels: Annotated[int, Field(description="Audio channels.", ge=1)] = 1
+    channels: Annotated[StrictInt, Field(description="Audio channels.", ge=1)] = 1
 
 
 class DacPretrainedPretransformConfig(BaseModel):
@@ -1319,19 +1354,21 @@ class DacPretrainedPretransformConfig(BaseModel):
         Field(description="Bitrate variant; 16kbps exists only for 44khz."),
     ] = "8kbps"
     scale: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="Latents are divided by this on encode and multiplied on decode.",
             gt=0.0,
         ),
     ] = 1.0
     quantize_on_decode: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Return continuous encoder latents from encode() and quantise in decode()."
         ),
     ] = True
-    chunked: Annotated[bool, Field(description="Stored but unused upstream.")] = True
+    chunked: Annotated[StrictBool, Field(description="Stored but unused upstream.")] = (
+        True
+    )
 
 
 class AudiocraftPretrainedPretransformConfig(BaseModel):
@@ -1340,14 +1377,16 @@ class AudiocraftPretrainedPretransformConfig(BaseModel):
         populate_by_name=True,
     )
     model_type: Annotated[
-        str,
+        StrictStr,
         Field(
             description="audiocraft CompressionModel.get_pretrained name.", min_length=1
         ),
     ] = "facebook/encodec_32khz"
-    scale: Annotated[float, Field(description="Stored but unused upstream.")] = 1.0
+    scale: Annotated[StrictFloat, Field(description="Stored but unused upstream.")] = (
+        1.0
+    )
     quantize_on_decode: Annotated[
-        bool, Field(description="Stored but unused upstream.")
+        StrictBool, Field(description="Stored but unused upstream.")
     ] = True
 
 
@@ -1356,12 +1395,12 @@ class PatchedPretransformConfig(BaseModel):
         extra="forbid",
         populate_by_name=True,
     )
-    channels: Annotated[int, Field(description="Audio channels.", ge=1)]
+    channels: Annotated[StrictInt, Field(description="Audio channels.", ge=1)]
     patch_size: Annotated[
-        int, Field(description="Samples per patch (= downsampling ratio).", ge=1)
+        StrictInt, Field(description="Samples per patch (= downsampling ratio).", ge=1)
     ]
     oversampling: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Resample up by this factor before patching (and back down after decoding); 1 = off.",
             ge=1,
@@ -1387,7 +1426,7 @@ class OobleckEncoder(BaseModel):
         ),
     ]
     requires_grad: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="false freezes every encoder parameter (requires_grad = False)."
         ),
@@ -1412,7 +1451,7 @@ class SeanetEncoder(BaseModel):
         ),
     ]
     requires_grad: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="false freezes every encoder parameter (requires_grad = False)."
         ),
@@ -1437,7 +1476,7 @@ class DacEncoder(BaseModel):
         ),
     ]
     requires_grad: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="false freezes every encoder parameter (requires_grad = False)."
         ),
@@ -1462,7 +1501,7 @@ class LocalAttnEncoder(BaseModel):
         ),
     ]
     requires_grad: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="false freezes every encoder parameter (requires_grad = False)."
         ),
@@ -1487,7 +1526,7 @@ class TaaeEncoder(BaseModel):
         ),
     ]
     requires_grad: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="false freezes every encoder parameter (requires_grad = False)."
         ),
@@ -1512,13 +1551,13 @@ class OobleckDecoder(BaseModel):
         ),
     ]
     requires_grad: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="false freezes every decoder parameter (requires_grad = False)."
         ),
     ] = True
     soft_clip: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Apply tanh to the final decoded audio (after the pretransform). Lives beside `config`, not inside it."
         ),
@@ -1543,13 +1582,13 @@ class SeanetDecoder(BaseModel):
         ),
     ]
     requires_grad: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="false freezes every decoder parameter (requires_grad = False)."
         ),
     ] = True
     soft_clip: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Apply tanh to the final decoded audio (after the pretransform). Lives beside `config`, not inside it."
         ),
@@ -1574,13 +1613,13 @@ class DacDecoder(BaseModel):
         ),
     ]
     requires_grad: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="false freezes every decoder parameter (requires_grad = False)."
         ),
     ] = True
     soft_clip: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Apply tanh to the final decoded audio (after the pretransform). Lives beside `config`, not inside it."
         ),
@@ -1605,13 +1644,13 @@ class LocalAttnDecoder(BaseModel):
         ),
     ]
     requires_grad: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="false freezes every decoder parameter (requires_grad = False)."
         ),
     ] = True
     soft_clip: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Apply tanh to the final decoded audio (after the pretransform). Lives beside `config`, not inside it."
         ),
@@ -1636,13 +1675,13 @@ class TaaeDecoder(BaseModel):
         ),
     ]
     requires_grad: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="false freezes every decoder parameter (requires_grad = False)."
         ),
     ] = True
     soft_clip: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Apply tanh to the final decoded audio (after the pretransform). Lives beside `config`, not inside it."
         ),
@@ -1662,7 +1701,7 @@ class TanhBottleneck(BaseModel):
         Field(description="Options (optional).", validate_default=True),
     ] = {}
     requires_grad: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="false freezes the bottleneck's parameters (only matters for bottlenecks with parameters, e.g. quantiser codebooks)."
         ),
@@ -1683,7 +1722,7 @@ class WassersteinBottleneck(BaseModel):
         Field(description="Options (optional).", validate_default=True),
     ] = {}
     requires_grad: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="false freezes the bottleneck's parameters (only matters for bottlenecks with parameters, e.g. quantiser codebooks)."
         ),
@@ -1703,7 +1742,7 @@ class WaveletPretransform(BaseModel):
         Field(description="Wavelet options (all three keys required)."),
     ]
     enable_grad: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Train the pretransform too: encode runs with gradients (and an autoencoder pretransform in train mode during diffusion training). false: frozen, encoded under no_grad."
         ),
@@ -1722,7 +1761,7 @@ class PqmfPretransform(BaseModel):
         PqmfPretransformConfig, Field(description="PQMF options (may be {}).")
     ]
     enable_grad: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Train the pretransform too: encode runs with gradients (and an autoencoder pretransform in train mode during diffusion training). false: frozen, encoded under no_grad."
         ),
@@ -1743,7 +1782,7 @@ class DacPretrainedPretransform(BaseModel):
         Field(description="DAC model choice (may be {})."),
     ]
     enable_grad: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Train the pretransform too: encode runs with gradients (and an autoencoder pretransform in train mode during diffusion training). false: frozen, encoded under no_grad."
         ),
@@ -1764,7 +1803,7 @@ class AudiocraftPretrainedPretransform(BaseModel):
         Field(description="Model choice (may be {})."),
     ]
     enable_grad: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Train the pretransform too: encode runs with gradients (and an autoencoder pretransform in train mode during diffusion training). false: frozen, encoded under no_grad."
         ),
@@ -1784,7 +1823,7 @@ class PatchedPretransform(BaseModel):
         Field(description="Patching options (channels and patch_size required)."),
     ]
     enable_grad: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Train the pretransform too: encode runs with gradients (and an autoencoder pretransform in train mode during diffusion training). false: frozen, encoded under no_grad."
         ),
@@ -1819,35 +1858,35 @@ class AutoencoderModel(BaseModel):
         ),
     ] = None
     latent_dim: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Latent channels after the bottleneck: what a diffusion model or LM trained on this autoencoder sees. The encoder must output 2 x latent_dim for `vae`, `rvq_vae` and `dac_rvq_vae` bottlenecks; the decoder takes latent_dim (+ the bottleneck's `noise_augment_dim`) channels.",
             ge=1,
         ),
     ]
     downsampling_ratio: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Audio samples per latent frame. Must equal the product of the encoder strides (times the nested pretransform's ratio). Not checked upstream; sat-config checks it.",
             ge=1,
         ),
     ]
     io_channels: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Audio channels going in and out of the autoencoder (1 = mono, 2 = stereo). Used for `in_channels`/`out_channels` when those are null.",
             ge=1,
         ),
     ]
     in_channels: Annotated[
-        int | None,
+        StrictInt | None,
         Field(
             description="Channels expected on the input side (used to mix stereo down to mono etc. when preparing audio for encoding). null: `io_channels`. Not passed to the encoder: set the encoder's own `in_channels` to match.",
             ge=1,
         ),
     ] = None
     out_channels: Annotated[
-        int | None,
+        StrictInt | None,
         Field(
             description="Channels produced on the output side. null: `io_channels`. The training wrapper uses it to choose stereo (sum/difference + left/right) STFT losses when 2, and as the channel count of the encodec/dac/big_vgan discriminators.",
             ge=1,
@@ -1877,26 +1916,27 @@ class AutoencoderPretransform(BaseModel):
         ),
     ]
     enable_grad: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Train the pretransform too: encode runs with gradients (and an autoencoder pretransform in train mode during diffusion training). false: frozen, encoded under no_grad."
         ),
     ] = False
     scale: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="Latents are divided by this on encode and multiplied on decode (set it to the latent standard deviation). Beside `config`, not inside it.",
             gt=0.0,
         ),
     ] = 1.0
-    model_half: Annotated[bool, Field(description="Run the autoencoder in fp16.")] = (
-        False
-    )
+    model_half: Annotated[
+        StrictBool, Field(description="Run the autoencoder in fp16.")
+    ] = False
     iterate_batch: Annotated[
-        bool, Field(description="Encode/decode one batch item at a time (less memory).")
+        StrictBool,
+        Field(description="Encode/decode one batch item at a time (less memory)."),
     ] = False
     chunked: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Chunked encode/decode (fixed overlap 32 and chunk size 128 latent frames)."
         ),

@@ -6,7 +6,16 @@ from __future__ import annotations
 from collections.abc import Mapping as _Mapping
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    model_validator,
+)
 from typing_extensions import TypeAliasType
 
 from .autoencoder_parts_schema import AutoencoderModel
@@ -50,16 +59,16 @@ class _JsonSchemaRuntimeValidationBase(BaseModel):
         return data
 
 
-FftSize = TypeAliasType("FftSize", Annotated[int, Field(ge=1)])
+FftSize = TypeAliasType("FftSize", Annotated[StrictInt, Field(ge=1)])
 
 
-HopSize = TypeAliasType("HopSize", Annotated[int, Field(ge=1)])
+HopSize = TypeAliasType("HopSize", Annotated[StrictInt, Field(ge=1)])
 
 
-WinLength = TypeAliasType("WinLength", Annotated[int, Field(ge=1)])
+WinLength = TypeAliasType("WinLength", Annotated[StrictInt, Field(ge=1)])
 
 
-NBin = TypeAliasType("NBin", Annotated[int, Field(ge=1)])
+NBin = TypeAliasType("NBin", Annotated[StrictInt, Field(ge=1)])
 
 
 class AutoencoderStftLossConfig(BaseModel):
@@ -89,24 +98,25 @@ class AutoencoderStftLossConfig(BaseModel):
         ),
     ] = [600, 1200, 240]
     window: Annotated[
-        str,
+        StrictStr,
         Field(
             description="Analysis window: a torch window function name (`hann_window`, `hamming_window`, `blackman_window`, `bartlett_window`, `kaiser_window`) or any scipy.signal.windows name (e.g. `hann`).",
             min_length=1,
         ),
     ] = "hann_window"
     w_sc: Annotated[
-        float, Field(description="Weight of the spectral-convergence term.", ge=0.0)
+        StrictFloat,
+        Field(description="Weight of the spectral-convergence term.", ge=0.0),
     ] = 1.0
     w_log_mag: Annotated[
-        float, Field(description="Weight of the log-magnitude term.", ge=0.0)
+        StrictFloat, Field(description="Weight of the log-magnitude term.", ge=0.0)
     ] = 1.0
     w_lin_mag: Annotated[
-        float, Field(description="Weight of the linear-magnitude term.", ge=0.0)
+        StrictFloat, Field(description="Weight of the linear-magnitude term.", ge=0.0)
     ] = 0.0
-    w_phs: Annotated[float, Field(description="Weight of the phase term.", ge=0.0)] = (
-        0.0
-    )
+    w_phs: Annotated[
+        StrictFloat, Field(description="Weight of the phase term.", ge=0.0)
+    ] = 0.0
     scale: Annotated[
         Literal["mel"] | None,
         Field(
@@ -121,14 +131,15 @@ class AutoencoderStftLossConfig(BaseModel):
         ),
     ] = None
     perceptual_weighting: Annotated[
-        bool, Field(description="Apply an A-weighting FIR pre-filter before the STFT.")
+        StrictBool,
+        Field(description="Apply an A-weighting FIR pre-filter before the STFT."),
     ] = False
     scale_invariance: Annotated[
-        bool,
+        StrictBool,
         Field(description="Optimally rescale the target magnitude before comparing."),
     ] = False
     eps: Annotated[
-        float,
+        StrictFloat,
         Field(description="Magnitude clamp (avoids log(0) and division by 0).", gt=0.0),
     ] = 1e-08
     output: Annotated[
@@ -156,10 +167,12 @@ class AutoencoderStftLossConfig(BaseModel):
         ),
     ] = False
     log_eps: Annotated[
-        float, Field(description="Constant added to magnitudes before the log.", ge=0.0)
+        StrictFloat,
+        Field(description="Constant added to magnitudes before the log.", ge=0.0),
     ] = 0.0
     log_fac: Annotated[
-        float, Field(description="Factor applied to magnitudes before the log.", gt=0.0)
+        StrictFloat,
+        Field(description="Factor applied to magnitudes before the log.", gt=0.0),
     ] = 1.0
 
 
@@ -169,10 +182,11 @@ class AutoencoderAdversarialWeights(BaseModel):
         populate_by_name=True,
     )
     adversarial: Annotated[
-        float, Field(description="Weight of the generator's adversarial loss.", ge=0.0)
+        StrictFloat,
+        Field(description="Weight of the generator's adversarial loss.", ge=0.0),
     ]
     feature_matching: Annotated[
-        float, Field(description="Weight of the feature-matching loss.", ge=0.0)
+        StrictFloat, Field(description="Weight of the feature-matching loss.", ge=0.0)
     ]
 
 
@@ -182,7 +196,7 @@ class OobleckDiscriminatorConfig(BaseModel):
         populate_by_name=True,
     )
     in_channels: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Audio channels the discriminators see. Must equal the autoencoder's output channels (2 for stereo): upstream does not fill it in.",
             ge=1,
@@ -190,19 +204,19 @@ class OobleckDiscriminatorConfig(BaseModel):
     ] = 1
 
 
-NFft = TypeAliasType("NFft", Annotated[int, Field(ge=1)])
+NFft = TypeAliasType("NFft", Annotated[StrictInt, Field(ge=1)])
 
 
-HopLength = TypeAliasType("HopLength", Annotated[int, Field(ge=1)])
+HopLength = TypeAliasType("HopLength", Annotated[StrictInt, Field(ge=1)])
 
 
-KernelSizeItem = TypeAliasType("KernelSizeItem", Annotated[int, Field(ge=1)])
+KernelSizeItem = TypeAliasType("KernelSizeItem", Annotated[StrictInt, Field(ge=1)])
 
 
-Dilation = TypeAliasType("Dilation", Annotated[int, Field(ge=1)])
+Dilation = TypeAliasType("Dilation", Annotated[StrictInt, Field(ge=1)])
 
 
-StrideItem = TypeAliasType("StrideItem", Annotated[int, Field(ge=1)])
+StrideItem = TypeAliasType("StrideItem", Annotated[StrictInt, Field(ge=1)])
 
 
 class EncodecDiscriminatorConfig(BaseModel):
@@ -211,7 +225,7 @@ class EncodecDiscriminatorConfig(BaseModel):
         populate_by_name=True,
     )
     normalize_losses: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Normalise the feature-matching distance by the real features' magnitude."
         ),
@@ -223,10 +237,10 @@ class EncodecDiscriminatorConfig(BaseModel):
         ),
     ] = "hinge"
     filters: Annotated[
-        int, Field(description="Base number of convolution filters.", ge=1)
+        StrictInt, Field(description="Base number of convolution filters.", ge=1)
     ]
     out_channels: Annotated[
-        int, Field(description="Logit channels per scale.", ge=1)
+        StrictInt, Field(description="Logit channels per scale.", ge=1)
     ] = 1
     n_ffts: Annotated[
         list[NFft], Field(description="FFT size of each scale.", min_length=1)
@@ -246,10 +260,10 @@ class EncodecDiscriminatorConfig(BaseModel):
         ),
     ] = [1024, 2048, 512]
     max_filters: Annotated[
-        int, Field(description="Cap on the number of filters.", ge=1)
+        StrictInt, Field(description="Cap on the number of filters.", ge=1)
     ] = 1024
     filters_scale: Annotated[
-        int, Field(description="Filter growth factor per layer.", ge=1)
+        StrictInt, Field(description="Filter growth factor per layer.", ge=1)
     ] = 1
     kernel_size: Annotated[
         list[KernelSizeItem],
@@ -272,10 +286,10 @@ class EncodecDiscriminatorConfig(BaseModel):
         ),
     ] = [1, 1]
     normalized: Annotated[
-        bool, Field(description="Normalise the spectrogram by the window.")
+        StrictBool, Field(description="Normalise the spectrogram by the window.")
     ] = True
     activation: Annotated[
-        str,
+        StrictStr,
         Field(
             description="Activation: a torch.nn class name.",
             min_length=1,
@@ -286,20 +300,20 @@ class EncodecDiscriminatorConfig(BaseModel):
         "negative_slope": 0.2
     }
     spec_scale_pow: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="Compress the complex spectrogram magnitude by this power (0 = off)."
         ),
     ] = 0.0
 
 
-Rate = TypeAliasType("Rate", Annotated[int, Field(ge=1)])
+Rate = TypeAliasType("Rate", Annotated[StrictInt, Field(ge=1)])
 
 
-Period = TypeAliasType("Period", Annotated[int, Field(ge=1)])
+Period = TypeAliasType("Period", Annotated[StrictInt, Field(ge=1)])
 
 
-BandItem = TypeAliasType("BandItem", Annotated[float, Field(ge=0.0, le=1.0)])
+BandItem = TypeAliasType("BandItem", Annotated[StrictFloat, Field(ge=0.0, le=1.0)])
 
 
 Band = TypeAliasType(
@@ -313,7 +327,7 @@ class DacDiscriminatorConfig(BaseModel):
         populate_by_name=True,
     )
     use_hinge: Annotated[
-        bool, Field(description="Hinge loss instead of least squares.")
+        StrictBool, Field(description="Hinge loss instead of least squares.")
     ] = False
     rates: Annotated[
         list[Rate],
@@ -340,16 +354,18 @@ class DacDiscriminatorConfig(BaseModel):
     ] = [[0.0, 0.1], [0.1, 0.25], [0.25, 0.5], [0.5, 0.75], [0.75, 1.0]]
 
 
-CqtdDilation = TypeAliasType("CqtdDilation", Annotated[int, Field(ge=1)])
+CqtdDilation = TypeAliasType("CqtdDilation", Annotated[StrictInt, Field(ge=1)])
 
 
-CqtdHopLength = TypeAliasType("CqtdHopLength", Annotated[int, Field(ge=1)])
+CqtdHopLength = TypeAliasType("CqtdHopLength", Annotated[StrictInt, Field(ge=1)])
 
 
-CqtdNOctave = TypeAliasType("CqtdNOctave", Annotated[int, Field(ge=1)])
+CqtdNOctave = TypeAliasType("CqtdNOctave", Annotated[StrictInt, Field(ge=1)])
 
 
-CqtdBinsPerOctave = TypeAliasType("CqtdBinsPerOctave", Annotated[int, Field(ge=1)])
+CqtdBinsPerOctave = TypeAliasType(
+    "CqtdBinsPerOctave", Annotated[StrictInt, Field(ge=1)]
+)
 
 
 class BigVganDiscriminatorConfig(BaseModel):
@@ -358,29 +374,29 @@ class BigVganDiscriminatorConfig(BaseModel):
         populate_by_name=True,
     )
     use_hinge: Annotated[
-        bool, Field(description="Hinge loss instead of least squares.")
+        StrictBool, Field(description="Hinge loss instead of least squares.")
     ] = False
     periods: Annotated[
         list[Period], Field(description="Periods of the multi-period discriminators.")
     ] = [2, 3, 5, 7, 11]
     cqtd_filters: Annotated[
-        int, Field(description="CQT discriminator base filters.", ge=1)
+        StrictInt, Field(description="CQT discriminator base filters.", ge=1)
     ] = 32
     cqtd_max_filters: Annotated[
-        int, Field(description="CQT discriminator filter cap.", ge=1)
+        StrictInt, Field(description="CQT discriminator filter cap.", ge=1)
     ] = 1024
     cqtd_filters_scale: Annotated[
-        int, Field(description="CQT discriminator filter growth.", ge=1)
+        StrictInt, Field(description="CQT discriminator filter growth.", ge=1)
     ] = 1
     cqtd_dilations: Annotated[
         list[CqtdDilation], Field(description="CQT discriminator dilations.")
     ] = [1, 2, 4]
     cqtd_in_channels: Annotated[
-        int | None,
+        StrictInt | None,
         Field(description="Overrides the channel count; null = the model's.", ge=1),
     ] = None
     cqtd_out_channels: Annotated[
-        int, Field(description="CQT discriminator logit channels.", ge=1)
+        StrictInt, Field(description="CQT discriminator logit channels.", ge=1)
     ] = 1
     cqtd_hop_lengths: Annotated[
         list[CqtdHopLength], Field(description="Hop of each CQT discriminator.")
@@ -393,7 +409,7 @@ class BigVganDiscriminatorConfig(BaseModel):
         Field(description="Bins per octave of each CQT discriminator."),
     ] = [24, 36, 48]
     fmin: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="Lowest CQT frequency in Hz (read as `fmin`, not `cqtd_fmin`).",
             gt=0.0,
@@ -407,7 +423,7 @@ class AutoencoderSpectralWeights(BaseModel):
         populate_by_name=True,
     )
     mrstft: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="Weight of the multi-resolution STFT term. With a teacher model each of the 5 distillation terms gets 0.25 x this.",
             ge=0.0,
@@ -421,7 +437,7 @@ class AutoencoderSpectralLoss(BaseModel):
         populate_by_name=True,
     )
     type: Annotated[
-        str, Field(description='Not read (shipped configs write "mrstft").')
+        StrictStr, Field(description='Not read (shipped configs write "mrstft").')
     ] = "mrstft"
     config: Annotated[
         AutoencoderStftLossConfig, Field(description="STFT loss options.")
@@ -431,7 +447,7 @@ class AutoencoderSpectralLoss(BaseModel):
         Field(description="Spectral loss weights.", title="AutoencoderSpectralWeights"),
     ]
     decay: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="Per-step multiplicative decay of the spectral (and latent-distillation) weights; 1.0 = constant.",
             gt=0.0,
@@ -445,10 +461,12 @@ class AutoencoderTimeWeights(BaseModel):
         populate_by_name=True,
     )
     l1: Annotated[
-        float, Field(description="Weight of the L1 waveform loss (0 = off).", ge=0.0)
+        StrictFloat,
+        Field(description="Weight of the L1 waveform loss (0 = off).", ge=0.0),
     ] = 0.0
     l2: Annotated[
-        float, Field(description="Weight of the MSE waveform loss (0 = off).", ge=0.0)
+        StrictFloat,
+        Field(description="Weight of the MSE waveform loss (0 = off).", ge=0.0),
     ] = 0.0
 
 
@@ -458,7 +476,7 @@ class AutoencoderTimeLoss(BaseModel):
         populate_by_name=True,
     )
     type: Annotated[
-        str, Field(description='Not read (shipped configs write "l1").')
+        StrictStr, Field(description='Not read (shipped configs write "l1").')
     ] = "l1"
     weights: Annotated[
         AutoencoderTimeWeights,
@@ -468,7 +486,7 @@ class AutoencoderTimeLoss(BaseModel):
         ),
     ]
     decay: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="Per-step multiplicative decay of the L1/L2 weights; 1.0 = constant.",
             gt=0.0,
@@ -482,14 +500,14 @@ class AutoencoderMrmelWeights(BaseModel):
         populate_by_name=True,
     )
     mrmel: Annotated[
-        float, Field(description="Weight of the mel loss (0 = off).", ge=0.0)
+        StrictFloat, Field(description="Weight of the mel loss (0 = off).", ge=0.0)
     ]
 
 
-NMel = TypeAliasType("NMel", Annotated[int, Field(ge=1)])
+NMel = TypeAliasType("NMel", Annotated[StrictInt, Field(ge=1)])
 
 
-WindowLength = TypeAliasType("WindowLength", Annotated[int, Field(ge=1)])
+WindowLength = TypeAliasType("WindowLength", Annotated[StrictInt, Field(ge=1)])
 
 
 class AutoencoderMrmelConfig(BaseModel):
@@ -508,13 +526,14 @@ class AutoencoderMrmelConfig(BaseModel):
         ),
     ]
     pow: Annotated[
-        float, Field(description="Power applied to the magnitude before log10.", gt=0.0)
+        StrictFloat,
+        Field(description="Power applied to the magnitude before log10.", gt=0.0),
     ]
     log_weight: Annotated[
-        float, Field(description="Weight of the log-magnitude part.", ge=0.0)
+        StrictFloat, Field(description="Weight of the log-magnitude part.", ge=0.0)
     ]
     mag_weight: Annotated[
-        float, Field(description="Weight of the raw-magnitude part.", ge=0.0)
+        StrictFloat, Field(description="Weight of the raw-magnitude part.", ge=0.0)
     ]
 
 
@@ -542,11 +561,11 @@ class AutoencoderHubertWeights(BaseModel):
         populate_by_name=True,
     )
     hubert: Annotated[
-        float, Field(description="Weight of the feature loss (0 = off).", ge=0.0)
+        StrictFloat, Field(description="Weight of the feature loss (0 = off).", ge=0.0)
     ]
 
 
-FeatureId = TypeAliasType("FeatureId", Annotated[int, Field(ge=-1)])
+FeatureId = TypeAliasType("FeatureId", Annotated[StrictInt, Field(ge=-1)])
 
 
 class AutoencoderHubertConfig(BaseModel):
@@ -585,7 +604,7 @@ class AutoencoderHubertLoss(BaseModel):
         ),
     ] = {}
     decay: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="Per-step multiplicative decay of the weight; 1.0 = constant.",
             gt=0.0,
@@ -599,14 +618,15 @@ class AutoencoderBottleneckWeights(BaseModel):
         populate_by_name=True,
     )
     kl: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="KL weight for vae, rvq_vae and dac_rvq_vae bottlenecks.",
             ge=0.0,
         ),
     ] = 1e-06
     mmd: Annotated[
-        float, Field(description="MMD weight for the wasserstein bottleneck.", ge=0.0)
+        StrictFloat,
+        Field(description="MMD weight for the wasserstein bottleneck.", ge=0.0),
     ] = 100
 
 
@@ -616,7 +636,7 @@ class AutoencoderBottleneckLoss(BaseModel):
         populate_by_name=True,
     )
     type: Annotated[
-        str, Field(description='Not read (shipped configs write "kl").')
+        StrictStr, Field(description='Not read (shipped configs write "kl").')
     ] = "kl"
     weights: Annotated[
         AutoencoderBottleneckWeights,
@@ -633,32 +653,33 @@ class AutoencoderEvalStftConfig(BaseModel):
         extra="forbid",
         populate_by_name=True,
     )
-    fft_size: Annotated[int, Field(description="FFT size.", ge=1)] = 1024
-    hop_size: Annotated[int, Field(description="Hop size.", ge=1)] = 256
+    fft_size: Annotated[StrictInt, Field(description="FFT size.", ge=1)] = 1024
+    hop_size: Annotated[StrictInt, Field(description="Hop size.", ge=1)] = 256
     win_length: Annotated[
-        int, Field(description="Window length (<= fft_size).", ge=1)
+        StrictInt, Field(description="Window length (<= fft_size).", ge=1)
     ] = 1024
     window: Annotated[
-        str,
+        StrictStr,
         Field(
             description="Analysis window: a torch window function name (`hann_window`, `hamming_window`, `blackman_window`, `bartlett_window`, `kaiser_window`) or any scipy.signal.windows name (e.g. `hann`).",
             min_length=1,
         ),
     ] = "hann_window"
     w_sc: Annotated[
-        float, Field(description="Weight of the spectral-convergence term.", ge=0.0)
+        StrictFloat,
+        Field(description="Weight of the spectral-convergence term.", ge=0.0),
     ] = 1.0
     w_log_mag: Annotated[
-        float, Field(description="Weight of the log-magnitude term.", ge=0.0)
+        StrictFloat, Field(description="Weight of the log-magnitude term.", ge=0.0)
     ] = 1.0
     w_lin_mag: Annotated[
-        float, Field(description="Weight of the linear-magnitude term.", ge=0.0)
+        StrictFloat, Field(description="Weight of the linear-magnitude term.", ge=0.0)
     ] = 0.0
-    w_phs: Annotated[float, Field(description="Weight of the phase term.", ge=0.0)] = (
-        0.0
-    )
+    w_phs: Annotated[
+        StrictFloat, Field(description="Weight of the phase term.", ge=0.0)
+    ] = 0.0
     sample_rate: Annotated[
-        float | None,
+        StrictFloat | None,
         Field(
             description="Sample rate in Hz; needed for perceptual_weighting and for a mel/chroma scale (not filled in by the wrapper here).",
             gt=0.0,
@@ -671,18 +692,19 @@ class AutoencoderEvalStftConfig(BaseModel):
         ),
     ] = None
     n_bins: Annotated[
-        int | None,
+        StrictInt | None,
         Field(description="Mel/chroma bins (<= fft_size); only with a scale.", ge=1),
     ] = None
     perceptual_weighting: Annotated[
-        bool, Field(description="Apply an A-weighting FIR pre-filter before the STFT.")
+        StrictBool,
+        Field(description="Apply an A-weighting FIR pre-filter before the STFT."),
     ] = False
     scale_invariance: Annotated[
-        bool,
+        StrictBool,
         Field(description="Optimally rescale the target magnitude before comparing."),
     ] = False
     eps: Annotated[
-        float,
+        StrictFloat,
         Field(description="Magnitude clamp (avoids log(0) and division by 0).", gt=0.0),
     ] = 1e-08
     output: Annotated[
@@ -710,10 +732,12 @@ class AutoencoderEvalStftConfig(BaseModel):
         ),
     ] = False
     log_eps: Annotated[
-        float, Field(description="Constant added to magnitudes before the log.", ge=0.0)
+        StrictFloat,
+        Field(description="Constant added to magnitudes before the log.", ge=0.0),
     ] = 0.0
     log_fac: Annotated[
-        float, Field(description="Factor applied to magnitudes before the log.", gt=0.0)
+        StrictFloat,
+        Field(description="Factor applied to magnitudes before the log.", gt=0.0),
     ] = 1.0
 
 
@@ -723,9 +747,9 @@ class AutoencoderEvalSisdrConfig(BaseModel):
         populate_by_name=True,
     )
     zero_mean: Annotated[
-        bool, Field(description="Remove the mean before computing SI-SDR.")
+        StrictBool, Field(description="Remove the mean before computing SI-SDR.")
     ] = True
-    eps: Annotated[float, Field(description="Numerical epsilon.", gt=0.0)] = 1e-08
+    eps: Annotated[StrictFloat, Field(description="Numerical epsilon.", gt=0.0)] = 1e-08
     reduction: Annotated[
         Literal["mean", "sum"], Field(description="Reduction over the batch.")
     ] = "mean"
@@ -736,40 +760,44 @@ class AutoencoderEvalMelConfig(BaseModel):
         extra="forbid",
         populate_by_name=True,
     )
-    fft_size: Annotated[int, Field(description="FFT size.", ge=1)] = 1024
-    hop_size: Annotated[int, Field(description="Hop size.", ge=1)] = 256
+    fft_size: Annotated[StrictInt, Field(description="FFT size.", ge=1)] = 1024
+    hop_size: Annotated[StrictInt, Field(description="Hop size.", ge=1)] = 256
     win_length: Annotated[
-        int, Field(description="Window length (<= fft_size).", ge=1)
+        StrictInt, Field(description="Window length (<= fft_size).", ge=1)
     ] = 1024
     window: Annotated[
-        str,
+        StrictStr,
         Field(
             description="Analysis window: a torch window function name (`hann_window`, `hamming_window`, `blackman_window`, `bartlett_window`, `kaiser_window`) or any scipy.signal.windows name (e.g. `hann`).",
             min_length=1,
         ),
     ] = "hann_window"
     w_sc: Annotated[
-        float, Field(description="Weight of the spectral-convergence term.", ge=0.0)
+        StrictFloat,
+        Field(description="Weight of the spectral-convergence term.", ge=0.0),
     ] = 1.0
     w_log_mag: Annotated[
-        float, Field(description="Weight of the log-magnitude term.", ge=0.0)
+        StrictFloat, Field(description="Weight of the log-magnitude term.", ge=0.0)
     ] = 1.0
     w_lin_mag: Annotated[
-        float, Field(description="Weight of the linear-magnitude term.", ge=0.0)
+        StrictFloat, Field(description="Weight of the linear-magnitude term.", ge=0.0)
     ] = 0.0
-    w_phs: Annotated[float, Field(description="Weight of the phase term.", ge=0.0)] = (
-        0.0
+    w_phs: Annotated[
+        StrictFloat, Field(description="Weight of the phase term.", ge=0.0)
+    ] = 0.0
+    n_mels: Annotated[StrictInt, Field(description="Mel bins (<= fft_size).", ge=1)] = (
+        128
     )
-    n_mels: Annotated[int, Field(description="Mel bins (<= fft_size).", ge=1)] = 128
     perceptual_weighting: Annotated[
-        bool, Field(description="Apply an A-weighting FIR pre-filter before the STFT.")
+        StrictBool,
+        Field(description="Apply an A-weighting FIR pre-filter before the STFT."),
     ] = False
     scale_invariance: Annotated[
-        bool,
+        StrictBool,
         Field(description="Optimally rescale the target magnitude before comparing."),
     ] = False
     eps: Annotated[
-        float,
+        StrictFloat,
         Field(description="Magnitude clamp (avoids log(0) and division by 0).", gt=0.0),
     ] = 1e-08
     output: Annotated[
@@ -797,10 +825,12 @@ class AutoencoderEvalMelConfig(BaseModel):
         ),
     ] = False
     log_eps: Annotated[
-        float, Field(description="Constant added to magnitudes before the log.", ge=0.0)
+        StrictFloat,
+        Field(description="Constant added to magnitudes before the log.", ge=0.0),
     ] = 0.0
     log_fac: Annotated[
-        float, Field(description="Factor applied to magnitudes before the log.", gt=0.0)
+        StrictFloat,
+        Field(description="Factor applied to magnitudes before the log.", gt=0.0),
     ] = 1.0
 
 
@@ -829,7 +859,7 @@ class AutoencoderDemo(BaseModel):
         populate_by_name=True,
     )
     demo_every: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Steps between demos (a demo runs when (step - 1) % demo_every == 0).",
             ge=1,
@@ -969,7 +999,7 @@ class AutoencoderConfig(BaseModel):
         populate_by_name=True,
     )
     field_schema: Annotated[
-        str,
+        StrictStr,
         Field(
             alias="$schema",
             description="URI or path of the JSON Schema this file follows, for editors (e.g. `../schemas/config.schema.json`). Ignored by training.",
@@ -982,7 +1012,7 @@ class AutoencoderConfig(BaseModel):
         ),
     ]
     sample_rate: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Audio sample rate in Hz. Forwarded to pretransforms, conditioners, losses and discriminators; audio is resampled to it when loading data.",
             examples=[44100, 48000, 16000],
@@ -991,7 +1021,7 @@ class AutoencoderConfig(BaseModel):
         ),
     ]
     sample_size: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Length in samples of each training chunk and of demo generations. For latent models it must be a multiple of the pretransform's downsampling ratio.",
             examples=[65536, 2097152],
@@ -999,7 +1029,7 @@ class AutoencoderConfig(BaseModel):
         ),
     ]
     audio_channels: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Channel count the data loader converts audio to (1 = mono, 2 = stereo). Must agree with the model's input channels.",
             ge=1,
@@ -1019,7 +1049,7 @@ class AutoencoderTeacherConfig(BaseModel):
         populate_by_name=True,
     )
     field_schema: Annotated[
-        str,
+        StrictStr,
         Field(
             alias="$schema",
             description="URI or path of the JSON Schema this file follows, for editors (e.g. `../schemas/config.schema.json`). Ignored by training.",
@@ -1029,7 +1059,7 @@ class AutoencoderTeacherConfig(BaseModel):
         Literal["autoencoder"], Field(description="The teacher is an autoencoder.")
     ]
     sample_rate: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Teacher sample rate (required by the model factory; should equal the student's).",
             examples=[44100, 48000, 16000],
@@ -1041,7 +1071,7 @@ class AutoencoderTeacherConfig(BaseModel):
         SampleSize | None, Field(description="Not read for a teacher.")
     ] = None
     audio_channels: Annotated[
-        int, Field(description="Not read for a teacher.", ge=1, le=64)
+        StrictInt, Field(description="Not read for a teacher.", ge=1, le=64)
     ] = 2
     model: Annotated[
         AutoencoderModel,
@@ -1072,25 +1102,25 @@ class AutoencoderTraining(_JsonSchemaRuntimeValidationBase):
     )
 
     learning_rate: Annotated[
-        float | None,
+        StrictFloat | None,
         Field(
             description="Learning rate of the default optimizers (AdamW, betas 0.8/0.99, for the autoencoder and the discriminator). Only used when optimizer_configs is absent; then it is required (null makes torch fail).",
             gt=0.0,
         ),
     ] = None
     warmup_steps: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Until this step the adversarial and feature-matching terms are zero (the discriminator still trains).",
             ge=0,
         ),
     ] = 0
     encoder_freeze_on_warmup: Annotated[
-        bool,
+        StrictBool,
         Field(description="After warm-up, run the encoder without gradients (frozen)."),
     ] = False
     use_ema: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Keep an EMA copy of the autoencoder (beta 0.9999) for demos and export."
         ),
@@ -1114,13 +1144,13 @@ class AutoencoderTraining(_JsonSchemaRuntimeValidationBase):
         ),
     ] = None
     force_input_mono: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Average the encoder input to one channel (targets stay multi-channel): the encoder must then read 1 channel."
         ),
     ] = False
     latent_mask_ratio: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="Probability of zeroing each latent element before decoding (training only).",
             ge=0.0,
@@ -1134,7 +1164,7 @@ class AutoencoderTraining(_JsonSchemaRuntimeValidationBase):
         ),
     ] = None
     teacher_model_ckpt: Annotated[
-        str | None,
+        StrictStr | None,
         Field(
             description="Path of a Lightning .ckpt whose `state_dict` holds the teacher's weights (loaded strictly). Required when teacher_model is set.",
             min_length=1,

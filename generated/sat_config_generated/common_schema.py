@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt
 from typing_extensions import TypeAliasType
 
 CommonDefinitions = TypeAliasType(
@@ -20,7 +20,7 @@ CommonDefinitions = TypeAliasType(
 )
 
 
-Beta = TypeAliasType("Beta", Annotated[float, Field(ge=0.0, lt=1.0)])
+Beta = TypeAliasType("Beta", Annotated[StrictFloat, Field(ge=0.0, lt=1.0)])
 
 
 class AdamOptimizerConfig(BaseModel):
@@ -28,7 +28,7 @@ class AdamOptimizerConfig(BaseModel):
         extra="forbid",
         populate_by_name=True,
     )
-    lr: Annotated[float, Field(description="Learning rate.", gt=0.0)] = 0.001
+    lr: Annotated[StrictFloat, Field(description="Learning rate.", gt=0.0)] = 0.001
     betas: Annotated[
         list[Beta],
         Field(
@@ -38,40 +38,44 @@ class AdamOptimizerConfig(BaseModel):
         ),
     ] = [0.9, 0.999]
     eps: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="Term added to the denominator for numerical stability.", gt=0.0
         ),
     ] = 1e-08
     weight_decay: Annotated[
-        float,
+        StrictFloat,
         Field(description="Weight decay (L2 penalty; decoupled for AdamW).", ge=0.0),
     ] = 0
-    amsgrad: Annotated[bool, Field(description="Use the AMSGrad variant.")] = False
+    amsgrad: Annotated[StrictBool, Field(description="Use the AMSGrad variant.")] = (
+        False
+    )
     foreach: Annotated[
-        bool | None,
+        StrictBool | None,
         Field(
             description="Use the foreach (multi-tensor) implementation; null lets torch choose."
         ),
     ] = None
     maximize: Annotated[
-        bool, Field(description="Maximise the objective instead of minimising it.")
+        StrictBool,
+        Field(description="Maximise the objective instead of minimising it."),
     ] = False
     capturable: Annotated[
-        bool, Field(description="Make the optimizer safe to capture in a CUDA graph.")
+        StrictBool,
+        Field(description="Make the optimizer safe to capture in a CUDA graph."),
     ] = False
     differentiable: Annotated[
-        bool,
+        StrictBool,
         Field(description="Allow autograd through the optimizer step (rarely wanted)."),
     ] = False
     fused: Annotated[
-        bool | None,
+        StrictBool | None,
         Field(
             description="Use the fused (single-kernel) implementation; null lets torch choose."
         ),
     ] = None
     decoupled_weight_decay: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Decoupled (AdamW-style) weight decay (newer torch releases)."
         ),
@@ -97,7 +101,7 @@ class AdamWOptimizerConfig(BaseModel):
         extra="forbid",
         populate_by_name=True,
     )
-    lr: Annotated[float, Field(description="Learning rate.", gt=0.0)] = 0.001
+    lr: Annotated[StrictFloat, Field(description="Learning rate.", gt=0.0)] = 0.001
     betas: Annotated[
         list[Beta],
         Field(
@@ -107,34 +111,38 @@ class AdamWOptimizerConfig(BaseModel):
         ),
     ] = [0.9, 0.999]
     eps: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="Term added to the denominator for numerical stability.", gt=0.0
         ),
     ] = 1e-08
     weight_decay: Annotated[
-        float,
+        StrictFloat,
         Field(description="Weight decay (L2 penalty; decoupled for AdamW).", ge=0.0),
     ] = 0.01
-    amsgrad: Annotated[bool, Field(description="Use the AMSGrad variant.")] = False
+    amsgrad: Annotated[StrictBool, Field(description="Use the AMSGrad variant.")] = (
+        False
+    )
     foreach: Annotated[
-        bool | None,
+        StrictBool | None,
         Field(
             description="Use the foreach (multi-tensor) implementation; null lets torch choose."
         ),
     ] = None
     maximize: Annotated[
-        bool, Field(description="Maximise the objective instead of minimising it.")
+        StrictBool,
+        Field(description="Maximise the objective instead of minimising it."),
     ] = False
     capturable: Annotated[
-        bool, Field(description="Make the optimizer safe to capture in a CUDA graph.")
+        StrictBool,
+        Field(description="Make the optimizer safe to capture in a CUDA graph."),
     ] = False
     differentiable: Annotated[
-        bool,
+        StrictBool,
         Field(description="Allow autograd through the optimizer step (rarely wanted)."),
     ] = False
     fused: Annotated[
-        bool | None,
+        StrictBool | None,
         Field(
             description="Use the fused (single-kernel) implementation; null lets torch choose."
         ),
@@ -160,7 +168,7 @@ class AdamaxOptimizerConfig(BaseModel):
         extra="forbid",
         populate_by_name=True,
     )
-    lr: Annotated[float, Field(description="Learning rate.", gt=0.0)] = 0.002
+    lr: Annotated[StrictFloat, Field(description="Learning rate.", gt=0.0)] = 0.002
     betas: Annotated[
         list[Beta],
         Field(
@@ -170,30 +178,32 @@ class AdamaxOptimizerConfig(BaseModel):
         ),
     ] = [0.9, 0.999]
     eps: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="Term added to the denominator for numerical stability.", gt=0.0
         ),
     ] = 1e-08
     weight_decay: Annotated[
-        float,
+        StrictFloat,
         Field(description="Weight decay (L2 penalty; decoupled for AdamW).", ge=0.0),
     ] = 0
     foreach: Annotated[
-        bool | None,
+        StrictBool | None,
         Field(
             description="Use the foreach (multi-tensor) implementation; null lets torch choose."
         ),
     ] = None
     maximize: Annotated[
-        bool, Field(description="Maximise the objective instead of minimising it.")
+        StrictBool,
+        Field(description="Maximise the objective instead of minimising it."),
     ] = False
     differentiable: Annotated[
-        bool,
+        StrictBool,
         Field(description="Allow autograd through the optimizer step (rarely wanted)."),
     ] = False
     capturable: Annotated[
-        bool, Field(description="Make the optimizer safe to capture in a CUDA graph.")
+        StrictBool,
+        Field(description="Make the optimizer safe to capture in a CUDA graph."),
     ] = False
 
 
@@ -216,7 +226,7 @@ class NAdamOptimizerConfig(BaseModel):
         extra="forbid",
         populate_by_name=True,
     )
-    lr: Annotated[float, Field(description="Learning rate.", gt=0.0)] = 0.002
+    lr: Annotated[StrictFloat, Field(description="Learning rate.", gt=0.0)] = 0.002
     betas: Annotated[
         list[Beta],
         Field(
@@ -226,38 +236,40 @@ class NAdamOptimizerConfig(BaseModel):
         ),
     ] = [0.9, 0.999]
     eps: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="Term added to the denominator for numerical stability.", gt=0.0
         ),
     ] = 1e-08
     weight_decay: Annotated[
-        float,
+        StrictFloat,
         Field(description="Weight decay (L2 penalty; decoupled for AdamW).", ge=0.0),
     ] = 0
-    momentum_decay: Annotated[float, Field(description="Momentum decay.", ge=0.0)] = (
-        0.004
-    )
+    momentum_decay: Annotated[
+        StrictFloat, Field(description="Momentum decay.", ge=0.0)
+    ] = 0.004
     decoupled_weight_decay: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Decoupled (AdamW-style) weight decay (newer torch releases)."
         ),
     ] = False
     foreach: Annotated[
-        bool | None,
+        StrictBool | None,
         Field(
             description="Use the foreach (multi-tensor) implementation; null lets torch choose."
         ),
     ] = None
     maximize: Annotated[
-        bool, Field(description="Maximise the objective instead of minimising it.")
+        StrictBool,
+        Field(description="Maximise the objective instead of minimising it."),
     ] = False
     capturable: Annotated[
-        bool, Field(description="Make the optimizer safe to capture in a CUDA graph.")
+        StrictBool,
+        Field(description="Make the optimizer safe to capture in a CUDA graph."),
     ] = False
     differentiable: Annotated[
-        bool,
+        StrictBool,
         Field(description="Allow autograd through the optimizer step (rarely wanted)."),
     ] = False
 
@@ -281,7 +293,7 @@ class RAdamOptimizerConfig(BaseModel):
         extra="forbid",
         populate_by_name=True,
     )
-    lr: Annotated[float, Field(description="Learning rate.", gt=0.0)] = 0.001
+    lr: Annotated[StrictFloat, Field(description="Learning rate.", gt=0.0)] = 0.001
     betas: Annotated[
         list[Beta],
         Field(
@@ -291,35 +303,37 @@ class RAdamOptimizerConfig(BaseModel):
         ),
     ] = [0.9, 0.999]
     eps: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="Term added to the denominator for numerical stability.", gt=0.0
         ),
     ] = 1e-08
     weight_decay: Annotated[
-        float,
+        StrictFloat,
         Field(description="Weight decay (L2 penalty; decoupled for AdamW).", ge=0.0),
     ] = 0
     decoupled_weight_decay: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Decoupled (AdamW-style) weight decay (newer torch releases)."
         ),
     ] = False
     foreach: Annotated[
-        bool | None,
+        StrictBool | None,
         Field(
             description="Use the foreach (multi-tensor) implementation; null lets torch choose."
         ),
     ] = None
     maximize: Annotated[
-        bool, Field(description="Maximise the objective instead of minimising it.")
+        StrictBool,
+        Field(description="Maximise the objective instead of minimising it."),
     ] = False
     capturable: Annotated[
-        bool, Field(description="Make the optimizer safe to capture in a CUDA graph.")
+        StrictBool,
+        Field(description="Make the optimizer safe to capture in a CUDA graph."),
     ] = False
     differentiable: Annotated[
-        bool,
+        StrictBool,
         Field(description="Allow autograd through the optimizer step (rarely wanted)."),
     ] = False
 
@@ -343,34 +357,35 @@ class SGDOptimizerConfig(BaseModel):
         extra="forbid",
         populate_by_name=True,
     )
-    lr: Annotated[float, Field(description="Learning rate.", gt=0.0)] = 0.001
-    momentum: Annotated[float, Field(description="Momentum factor.", ge=0.0)] = 0
+    lr: Annotated[StrictFloat, Field(description="Learning rate.", gt=0.0)] = 0.001
+    momentum: Annotated[StrictFloat, Field(description="Momentum factor.", ge=0.0)] = 0
     dampening: Annotated[
-        float, Field(description="Dampening for momentum.", ge=0.0)
+        StrictFloat, Field(description="Dampening for momentum.", ge=0.0)
     ] = 0
     weight_decay: Annotated[
-        float,
+        StrictFloat,
         Field(description="Weight decay (L2 penalty; decoupled for AdamW).", ge=0.0),
     ] = 0
     nesterov: Annotated[
-        bool,
+        StrictBool,
         Field(description="Nesterov momentum (needs momentum > 0 and dampening 0)."),
     ] = False
     maximize: Annotated[
-        bool, Field(description="Maximise the objective instead of minimising it.")
+        StrictBool,
+        Field(description="Maximise the objective instead of minimising it."),
     ] = False
     foreach: Annotated[
-        bool | None,
+        StrictBool | None,
         Field(
             description="Use the foreach (multi-tensor) implementation; null lets torch choose."
         ),
     ] = None
     differentiable: Annotated[
-        bool,
+        StrictBool,
         Field(description="Allow autograd through the optimizer step (rarely wanted)."),
     ] = False
     fused: Annotated[
-        bool | None,
+        StrictBool | None,
         Field(
             description="Use the fused (single-kernel) implementation; null lets torch choose."
         ),
@@ -396,37 +411,41 @@ class RMSpropOptimizerConfig(BaseModel):
         extra="forbid",
         populate_by_name=True,
     )
-    lr: Annotated[float, Field(description="Learning rate.", gt=0.0)] = 0.01
-    alpha: Annotated[float, Field(description="Smoothing constant.", ge=0.0)] = 0.99
+    lr: Annotated[StrictFloat, Field(description="Learning rate.", gt=0.0)] = 0.01
+    alpha: Annotated[StrictFloat, Field(description="Smoothing constant.", ge=0.0)] = (
+        0.99
+    )
     eps: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="Term added to the denominator for numerical stability.", gt=0.0
         ),
     ] = 1e-08
     weight_decay: Annotated[
-        float,
+        StrictFloat,
         Field(description="Weight decay (L2 penalty; decoupled for AdamW).", ge=0.0),
     ] = 0
-    momentum: Annotated[float, Field(description="Momentum factor.", ge=0.0)] = 0
+    momentum: Annotated[StrictFloat, Field(description="Momentum factor.", ge=0.0)] = 0
     centered: Annotated[
-        bool,
+        StrictBool,
         Field(description="Normalise the gradient by an estimate of its variance."),
     ] = False
     capturable: Annotated[
-        bool, Field(description="Make the optimizer safe to capture in a CUDA graph.")
+        StrictBool,
+        Field(description="Make the optimizer safe to capture in a CUDA graph."),
     ] = False
     foreach: Annotated[
-        bool | None,
+        StrictBool | None,
         Field(
             description="Use the foreach (multi-tensor) implementation; null lets torch choose."
         ),
     ] = None
     maximize: Annotated[
-        bool, Field(description="Maximise the objective instead of minimising it.")
+        StrictBool,
+        Field(description="Maximise the objective instead of minimising it."),
     ] = False
     differentiable: Annotated[
-        bool,
+        StrictBool,
         Field(description="Allow autograd through the optimizer step (rarely wanted)."),
     ] = False
 
@@ -450,36 +469,39 @@ class AdagradOptimizerConfig(BaseModel):
         extra="forbid",
         populate_by_name=True,
     )
-    lr: Annotated[float, Field(description="Learning rate.", gt=0.0)] = 0.01
-    lr_decay: Annotated[float, Field(description="Learning-rate decay.", ge=0.0)] = 0
+    lr: Annotated[StrictFloat, Field(description="Learning rate.", gt=0.0)] = 0.01
+    lr_decay: Annotated[
+        StrictFloat, Field(description="Learning-rate decay.", ge=0.0)
+    ] = 0
     weight_decay: Annotated[
-        float,
+        StrictFloat,
         Field(description="Weight decay (L2 penalty; decoupled for AdamW).", ge=0.0),
     ] = 0
     initial_accumulator_value: Annotated[
-        float, Field(description="Initial value of the sum of squares.", ge=0.0)
+        StrictFloat, Field(description="Initial value of the sum of squares.", ge=0.0)
     ] = 0
     eps: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="Term added to the denominator for numerical stability.", gt=0.0
         ),
     ] = 1e-10
     foreach: Annotated[
-        bool | None,
+        StrictBool | None,
         Field(
             description="Use the foreach (multi-tensor) implementation; null lets torch choose."
         ),
     ] = None
     maximize: Annotated[
-        bool, Field(description="Maximise the objective instead of minimising it.")
+        StrictBool,
+        Field(description="Maximise the objective instead of minimising it."),
     ] = False
     differentiable: Annotated[
-        bool,
+        StrictBool,
         Field(description="Allow autograd through the optimizer step (rarely wanted)."),
     ] = False
     fused: Annotated[
-        bool | None,
+        StrictBool | None,
         Field(
             description="Use the fused (single-kernel) implementation; null lets torch choose."
         ),
@@ -505,9 +527,9 @@ class AdadeltaOptimizerConfig(BaseModel):
         extra="forbid",
         populate_by_name=True,
     )
-    lr: Annotated[float, Field(description="Learning rate.", gt=0.0)] = 1.0
+    lr: Annotated[StrictFloat, Field(description="Learning rate.", gt=0.0)] = 1.0
     rho: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="Running-average coefficient of squared gradients.",
             ge=0.0,
@@ -515,29 +537,31 @@ class AdadeltaOptimizerConfig(BaseModel):
         ),
     ] = 0.9
     eps: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="Term added to the denominator for numerical stability.", gt=0.0
         ),
     ] = 1e-06
     weight_decay: Annotated[
-        float,
+        StrictFloat,
         Field(description="Weight decay (L2 penalty; decoupled for AdamW).", ge=0.0),
     ] = 0
     foreach: Annotated[
-        bool | None,
+        StrictBool | None,
         Field(
             description="Use the foreach (multi-tensor) implementation; null lets torch choose."
         ),
     ] = None
     capturable: Annotated[
-        bool, Field(description="Make the optimizer safe to capture in a CUDA graph.")
+        StrictBool,
+        Field(description="Make the optimizer safe to capture in a CUDA graph."),
     ] = False
     maximize: Annotated[
-        bool, Field(description="Maximise the objective instead of minimising it.")
+        StrictBool,
+        Field(description="Maximise the objective instead of minimising it."),
     ] = False
     differentiable: Annotated[
-        bool,
+        StrictBool,
         Field(description="Allow autograd through the optimizer step (rarely wanted)."),
     ] = False
 
@@ -561,33 +585,35 @@ class ASGDOptimizerConfig(BaseModel):
         extra="forbid",
         populate_by_name=True,
     )
-    lr: Annotated[float, Field(description="Learning rate.", gt=0.0)] = 0.01
-    lambd: Annotated[float, Field(description="Decay term.", ge=0.0)] = 0.0001
-    alpha: Annotated[float, Field(description="Power for the eta update.", ge=0.0)] = (
-        0.75
-    )
+    lr: Annotated[StrictFloat, Field(description="Learning rate.", gt=0.0)] = 0.01
+    lambd: Annotated[StrictFloat, Field(description="Decay term.", ge=0.0)] = 0.0001
+    alpha: Annotated[
+        StrictFloat, Field(description="Power for the eta update.", ge=0.0)
+    ] = 0.75
     t0: Annotated[
-        float, Field(description="Step at which averaging starts.", ge=0.0)
+        StrictFloat, Field(description="Step at which averaging starts.", ge=0.0)
     ] = 1000000.0
     weight_decay: Annotated[
-        float,
+        StrictFloat,
         Field(description="Weight decay (L2 penalty; decoupled for AdamW).", ge=0.0),
     ] = 0
     foreach: Annotated[
-        bool | None,
+        StrictBool | None,
         Field(
             description="Use the foreach (multi-tensor) implementation; null lets torch choose."
         ),
     ] = None
     maximize: Annotated[
-        bool, Field(description="Maximise the objective instead of minimising it.")
+        StrictBool,
+        Field(description="Maximise the objective instead of minimising it."),
     ] = False
     differentiable: Annotated[
-        bool,
+        StrictBool,
         Field(description="Allow autograd through the optimizer step (rarely wanted)."),
     ] = False
     capturable: Annotated[
-        bool, Field(description="Make the optimizer safe to capture in a CUDA graph.")
+        StrictBool,
+        Field(description="Make the optimizer safe to capture in a CUDA graph."),
     ] = False
 
 
@@ -605,10 +631,10 @@ class ASGDOptimizer(BaseModel):
     ]
 
 
-Eta = TypeAliasType("Eta", Annotated[float, Field(gt=0.0)])
+Eta = TypeAliasType("Eta", Annotated[StrictFloat, Field(gt=0.0)])
 
 
-StepSize = TypeAliasType("StepSize", Annotated[float, Field(gt=0.0)])
+StepSize = TypeAliasType("StepSize", Annotated[StrictFloat, Field(gt=0.0)])
 
 
 class RpropOptimizerConfig(BaseModel):
@@ -616,7 +642,7 @@ class RpropOptimizerConfig(BaseModel):
         extra="forbid",
         populate_by_name=True,
     )
-    lr: Annotated[float, Field(description="Learning rate.", gt=0.0)] = 0.01
+    lr: Annotated[StrictFloat, Field(description="Learning rate.", gt=0.0)] = 0.01
     etas: Annotated[
         list[Eta],
         Field(
@@ -634,19 +660,21 @@ class RpropOptimizerConfig(BaseModel):
         ),
     ] = [1e-06, 50]
     capturable: Annotated[
-        bool, Field(description="Make the optimizer safe to capture in a CUDA graph.")
+        StrictBool,
+        Field(description="Make the optimizer safe to capture in a CUDA graph."),
     ] = False
     foreach: Annotated[
-        bool | None,
+        StrictBool | None,
         Field(
             description="Use the foreach (multi-tensor) implementation; null lets torch choose."
         ),
     ] = None
     maximize: Annotated[
-        bool, Field(description="Maximise the objective instead of minimising it.")
+        StrictBool,
+        Field(description="Maximise the objective instead of minimising it."),
     ] = False
     differentiable: Annotated[
-        bool,
+        StrictBool,
         Field(description="Allow autograd through the optimizer step (rarely wanted)."),
     ] = False
 
@@ -670,12 +698,13 @@ class AdafactorOptimizerConfig(BaseModel):
         extra="forbid",
         populate_by_name=True,
     )
-    lr: Annotated[float, Field(description="Learning rate.", gt=0.0)] = 0.01
+    lr: Annotated[StrictFloat, Field(description="Learning rate.", gt=0.0)] = 0.01
     beta2_decay: Annotated[
-        float, Field(description="Decay rate of the second-moment estimate.", le=0.0)
+        StrictFloat,
+        Field(description="Decay rate of the second-moment estimate.", le=0.0),
     ] = -0.8
     eps: Annotated[
-        list[float | None],
+        list[StrictFloat | None],
         Field(
             description="Epsilon terms (eps1 for the update, null = dtype eps; eps2 for the relative step).",
             max_length=2,
@@ -683,20 +712,21 @@ class AdafactorOptimizerConfig(BaseModel):
         ),
     ] = [None, 0.001]
     d: Annotated[
-        float, Field(description="Clipping threshold of the update RMS.", gt=0.0)
+        StrictFloat, Field(description="Clipping threshold of the update RMS.", gt=0.0)
     ] = 1.0
     weight_decay: Annotated[
-        float,
+        StrictFloat,
         Field(description="Weight decay (L2 penalty; decoupled for AdamW).", ge=0.0),
     ] = 0.0
     foreach: Annotated[
-        bool | None,
+        StrictBool | None,
         Field(
             description="Use the foreach (multi-tensor) implementation; null lets torch choose."
         ),
     ] = None
     maximize: Annotated[
-        bool, Field(description="Maximise the objective instead of minimising it.")
+        StrictBool,
+        Field(description="Maximise the objective instead of minimising it."),
     ] = False
 
 
@@ -719,9 +749,9 @@ class FusedAdamOptimizerConfig(BaseModel):
         extra="forbid",
         populate_by_name=True,
     )
-    lr: Annotated[float, Field(description="Learning rate.", gt=0.0)] = 0.001
+    lr: Annotated[StrictFloat, Field(description="Learning rate.", gt=0.0)] = 0.001
     bias_correction: Annotated[
-        bool, Field(description="Apply Adam bias correction.")
+        StrictBool, Field(description="Apply Adam bias correction.")
     ] = True
     betas: Annotated[
         list[Beta],
@@ -732,23 +762,23 @@ class FusedAdamOptimizerConfig(BaseModel):
         ),
     ] = [0.9, 0.999]
     eps: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="Term added to the denominator for numerical stability.", gt=0.0
         ),
     ] = 1e-08
     adam_w_mode: Annotated[
-        bool, Field(description="Decoupled (AdamW) weight decay.")
+        StrictBool, Field(description="Decoupled (AdamW) weight decay.")
     ] = True
     weight_decay: Annotated[
-        float,
+        StrictFloat,
         Field(description="Weight decay (L2 penalty; decoupled for AdamW).", ge=0.0),
     ] = 0.0
     amsgrad: Annotated[
-        bool, Field(description="Not supported by FusedAdam; must stay false.")
+        StrictBool, Field(description="Not supported by FusedAdam; must stay false.")
     ] = False
     set_grad_none: Annotated[
-        bool, Field(description="Set gradients to None after the step.")
+        StrictBool, Field(description="Set gradients to None after the step.")
     ] = True
 
 
@@ -772,15 +802,15 @@ class InverseLRSchedulerConfig(BaseModel):
         populate_by_name=True,
     )
     inv_gamma: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="Steps until the learning rate has decayed to (1/2)^power of its base value.",
             gt=0.0,
         ),
     ] = 1.0
-    power: Annotated[float, Field(description="Decay exponent.", ge=0.0)] = 1.0
+    power: Annotated[StrictFloat, Field(description="Decay exponent.", ge=0.0)] = 1.0
     warmup: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="Exponential warm-up factor: the multiplier is 1 - warmup^(step+1). Must satisfy 0 <= warmup < 1.",
             ge=0.0,
@@ -788,10 +818,10 @@ class InverseLRSchedulerConfig(BaseModel):
         ),
     ] = 0.0
     final_lr: Annotated[
-        float, Field(description="Lower bound of the learning rate.", ge=0.0)
+        StrictFloat, Field(description="Lower bound of the learning rate.", ge=0.0)
     ] = 0.0
     last_epoch: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Index of the last step when resuming; -1 starts fresh.", ge=-1
         ),
@@ -818,11 +848,13 @@ class StepLRSchedulerConfig(BaseModel):
         populate_by_name=True,
     )
     step_size: Annotated[
-        int, Field(description="Period of the decay, in optimizer steps.", ge=1)
+        StrictInt, Field(description="Period of the decay, in optimizer steps.", ge=1)
     ]
-    gamma: Annotated[float, Field(description="Multiplicative factor.", gt=0.0)] = 0.1
+    gamma: Annotated[
+        StrictFloat, Field(description="Multiplicative factor.", gt=0.0)
+    ] = 0.1
     last_epoch: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Index of the last step when resuming; -1 starts fresh.", ge=-1
         ),
@@ -843,7 +875,7 @@ class StepLRScheduler(BaseModel):
     ]
 
 
-Milestone = TypeAliasType("Milestone", Annotated[int, Field(ge=0)])
+Milestone = TypeAliasType("Milestone", Annotated[StrictInt, Field(ge=0)])
 
 
 class MultiStepLRSchedulerConfig(BaseModel):
@@ -854,9 +886,11 @@ class MultiStepLRSchedulerConfig(BaseModel):
     milestones: Annotated[
         list[Milestone], Field(description="Increasing step indices at which to decay.")
     ]
-    gamma: Annotated[float, Field(description="Multiplicative factor.", gt=0.0)] = 0.1
+    gamma: Annotated[
+        StrictFloat, Field(description="Multiplicative factor.", gt=0.0)
+    ] = 0.1
     last_epoch: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Index of the last step when resuming; -1 starts fresh.", ge=-1
         ),
@@ -883,14 +917,14 @@ class ConstantLRSchedulerConfig(BaseModel):
         populate_by_name=True,
     )
     factor: Annotated[
-        float,
+        StrictFloat,
         Field(description="Multiplier applied until total_iters.", gt=0.0, le=1.0),
     ] = 0.3333333333333333
     total_iters: Annotated[
-        int, Field(description="Steps the factor applies.", ge=0)
+        StrictInt, Field(description="Steps the factor applies.", ge=0)
     ] = 5
     last_epoch: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Index of the last step when resuming; -1 starts fresh.", ge=-1
         ),
@@ -917,14 +951,14 @@ class LinearLRSchedulerConfig(BaseModel):
         populate_by_name=True,
     )
     start_factor: Annotated[
-        float, Field(description="Multiplier at step 0.", gt=0.0, le=1.0)
+        StrictFloat, Field(description="Multiplier at step 0.", gt=0.0, le=1.0)
     ] = 0.3333333333333333
     end_factor: Annotated[
-        float, Field(description="Multiplier after total_iters.", ge=0.0, le=1.0)
+        StrictFloat, Field(description="Multiplier after total_iters.", ge=0.0, le=1.0)
     ] = 1.0
-    total_iters: Annotated[int, Field(description="Steps of the ramp.", ge=0)] = 5
+    total_iters: Annotated[StrictInt, Field(description="Steps of the ramp.", ge=0)] = 5
     last_epoch: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Index of the last step when resuming; -1 starts fresh.", ge=-1
         ),
@@ -951,10 +985,11 @@ class ExponentialLRSchedulerConfig(BaseModel):
         populate_by_name=True,
     )
     gamma: Annotated[
-        float, Field(description="Multiplicative factor per optimizer step.", gt=0.0)
+        StrictFloat,
+        Field(description="Multiplicative factor per optimizer step.", gt=0.0),
     ]
     last_epoch: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Index of the last step when resuming; -1 starts fresh.", ge=-1
         ),
@@ -982,10 +1017,12 @@ class PolynomialLRSchedulerConfig(BaseModel):
         extra="forbid",
         populate_by_name=True,
     )
-    total_iters: Annotated[int, Field(description="Steps of the decay.", ge=0)] = 5
-    power: Annotated[float, Field(description="Polynomial power.", ge=0.0)] = 1.0
+    total_iters: Annotated[
+        StrictInt, Field(description="Steps of the decay.", ge=0)
+    ] = 5
+    power: Annotated[StrictFloat, Field(description="Polynomial power.", ge=0.0)] = 1.0
     last_epoch: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Index of the last step when resuming; -1 starts fresh.", ge=-1
         ),
@@ -1012,16 +1049,18 @@ class CosineAnnealingLRSchedulerConfig(BaseModel):
         populate_by_name=True,
     )
     t_max: Annotated[
-        int,
+        StrictInt,
         Field(
             alias="T_max",
             description="Half-period of the cosine, in optimizer steps.",
             ge=1,
         ),
     ]
-    eta_min: Annotated[float, Field(description="Minimum learning rate.", ge=0.0)] = 0.0
+    eta_min: Annotated[
+        StrictFloat, Field(description="Minimum learning rate.", ge=0.0)
+    ] = 0.0
     last_epoch: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Index of the last step when resuming; -1 starts fresh.", ge=-1
         ),
@@ -1050,17 +1089,20 @@ class CosineAnnealingWarmRestartsSchedulerConfig(BaseModel):
         populate_by_name=True,
     )
     t_0: Annotated[
-        int, Field(alias="T_0", description="Steps until the first restart.", ge=1)
+        StrictInt,
+        Field(alias="T_0", description="Steps until the first restart.", ge=1),
     ]
     t_mult: Annotated[
-        int,
+        StrictInt,
         Field(
             alias="T_mult", description="Period multiplier after each restart.", ge=1
         ),
     ] = 1
-    eta_min: Annotated[float, Field(description="Minimum learning rate.", ge=0.0)] = 0.0
+    eta_min: Annotated[
+        StrictFloat, Field(description="Minimum learning rate.", ge=0.0)
+    ] = 0.0
     last_epoch: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Index of the last step when resuming; -1 starts fresh.", ge=-1
         ),
@@ -1090,16 +1132,18 @@ class CyclicLRSchedulerConfig(BaseModel):
         populate_by_name=True,
     )
     base_lr: Annotated[
-        float, Field(description="Lower learning-rate bound of the cycle.", gt=0.0)
+        StrictFloat,
+        Field(description="Lower learning-rate bound of the cycle.", gt=0.0),
     ]
     max_lr: Annotated[
-        float, Field(description="Upper learning-rate bound of the cycle.", gt=0.0)
+        StrictFloat,
+        Field(description="Upper learning-rate bound of the cycle.", gt=0.0),
     ]
     step_size_up: Annotated[
-        int, Field(description="Steps in the increasing half of a cycle.", ge=1)
+        StrictInt, Field(description="Steps in the increasing half of a cycle.", ge=1)
     ] = 2000
     step_size_down: Annotated[
-        int | None,
+        StrictInt | None,
         Field(description="Steps in the decreasing half; null = step_size_up.", ge=1),
     ] = None
     mode: Annotated[
@@ -1107,26 +1151,26 @@ class CyclicLRSchedulerConfig(BaseModel):
         Field(description="Cycle policy."),
     ] = "triangular"
     gamma: Annotated[
-        float, Field(description="Decay constant for exp_range.", gt=0.0)
+        StrictFloat, Field(description="Decay constant for exp_range.", gt=0.0)
     ] = 1.0
     scale_mode: Annotated[
         Literal["cycle", "iterations"],
         Field(description="What the scaling is evaluated on."),
     ] = "cycle"
     cycle_momentum: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Cycle momentum inversely to the learning rate (needs an optimizer with momentum or betas)."
         ),
     ] = True
     base_momentum: Annotated[
-        float, Field(description="Lower momentum bound.", ge=0.0)
+        StrictFloat, Field(description="Lower momentum bound.", ge=0.0)
     ] = 0.8
     max_momentum: Annotated[
-        float, Field(description="Upper momentum bound.", ge=0.0)
+        StrictFloat, Field(description="Upper momentum bound.", ge=0.0)
     ] = 0.9
     last_epoch: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Index of the last step when resuming; -1 starts fresh.", ge=-1
         ),
@@ -1152,47 +1196,49 @@ class OneCycleLRSchedulerConfig(BaseModel):
         extra="forbid",
         populate_by_name=True,
     )
-    max_lr: Annotated[float, Field(description="Peak learning rate.", gt=0.0)]
+    max_lr: Annotated[StrictFloat, Field(description="Peak learning rate.", gt=0.0)]
     total_steps: Annotated[
-        int | None,
+        StrictInt | None,
         Field(
             description="Total optimizer steps of the cycle (or give epochs and steps_per_epoch).",
             ge=1,
         ),
     ] = None
-    epochs: Annotated[int | None, Field(description="Epochs of the cycle.", ge=1)] = (
-        None
-    )
+    epochs: Annotated[
+        StrictInt | None, Field(description="Epochs of the cycle.", ge=1)
+    ] = None
     steps_per_epoch: Annotated[
-        int | None, Field(description="Steps per epoch.", ge=1)
+        StrictInt | None, Field(description="Steps per epoch.", ge=1)
     ] = None
     pct_start: Annotated[
-        float,
+        StrictFloat,
         Field(description="Fraction of the cycle spent increasing.", gt=0.0, lt=1.0),
     ] = 0.3
     anneal_strategy: Annotated[
         Literal["cos", "linear"], Field(description="Annealing shape.")
     ] = "cos"
     cycle_momentum: Annotated[
-        bool, Field(description="Cycle momentum inversely to the learning rate.")
+        StrictBool, Field(description="Cycle momentum inversely to the learning rate.")
     ] = True
     base_momentum: Annotated[
-        float, Field(description="Lower momentum bound.", ge=0.0)
+        StrictFloat, Field(description="Lower momentum bound.", ge=0.0)
     ] = 0.85
     max_momentum: Annotated[
-        float, Field(description="Upper momentum bound.", ge=0.0)
+        StrictFloat, Field(description="Upper momentum bound.", ge=0.0)
     ] = 0.95
     div_factor: Annotated[
-        float, Field(description="Initial lr = max_lr / div_factor.", gt=0.0)
+        StrictFloat, Field(description="Initial lr = max_lr / div_factor.", gt=0.0)
     ] = 25.0
     final_div_factor: Annotated[
-        float, Field(description="Final lr = initial lr / final_div_factor.", gt=0.0)
+        StrictFloat,
+        Field(description="Final lr = initial lr / final_div_factor.", gt=0.0),
     ] = 10000.0
     three_phase: Annotated[
-        bool, Field(description="Use a third phase that anneals below the initial lr.")
+        StrictBool,
+        Field(description="Use a third phase that anneals below the initial lr."),
     ] = False
     last_epoch: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Index of the last step when resuming; -1 starts fresh.", ge=-1
         ),
@@ -1237,7 +1283,7 @@ class OptimizerGroup(BaseModel):
 SampleSize = TypeAliasType(
     "SampleSize",
     Annotated[
-        int,
+        StrictInt,
         Field(
             description="Length in samples of each training chunk and of demo generations. For latent models it must be a multiple of the pretransform's downsampling ratio.",
             examples=[65536, 2097152],
@@ -1248,7 +1294,7 @@ SampleSize = TypeAliasType(
 
 
 MaskTypeProbability = TypeAliasType(
-    "MaskTypeProbability", Annotated[float, Field(ge=0.0, le=1.0)]
+    "MaskTypeProbability", Annotated[StrictFloat, Field(ge=0.0, le=1.0)]
 )
 
 
@@ -1258,7 +1304,7 @@ class InpaintingMaskConfig(BaseModel):
         populate_by_name=True,
     )
     max_mask_segments: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Maximum number of masked segments for the random-segments mask type.",
             ge=1,

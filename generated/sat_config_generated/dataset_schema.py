@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+)
 from typing_extensions import TypeAliasType
 
 
@@ -15,16 +23,17 @@ class AudioDirDataset(BaseModel):
         populate_by_name=True,
     )
     id: Annotated[
-        str, Field(description="Name of this dataset (used in logs).", min_length=1)
+        StrictStr,
+        Field(description="Name of this dataset (used in logs).", min_length=1),
     ]
     path: Annotated[
-        str,
+        StrictStr,
         Field(
             description="Directory searched recursively for audio files.", min_length=1
         ),
     ]
     custom_metadata_module: Annotated[
-        str | None,
+        StrictStr | None,
         Field(
             description="Path to a Python file defining `get_custom_metadata(info, audio) -> dict`; its result is merged into each item's metadata (e.g. a `prompt`). Executed as code: only point it at files you trust.",
             min_length=1,
@@ -38,7 +47,7 @@ class AudioDirDatasetConfig(BaseModel):
         populate_by_name=True,
     )
     field_schema: Annotated[
-        str,
+        StrictStr,
         Field(
             alias="$schema",
             description="URI or path of the JSON Schema this file follows, for editors.",
@@ -51,13 +60,13 @@ class AudioDirDatasetConfig(BaseModel):
         list[AudioDirDataset], Field(description="Directories to read.", min_length=1)
     ]
     random_crop: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Crop a random window of sample_size from each file (false: always from the start)."
         ),
     ] = True
     drop_last: Annotated[
-        bool, Field(description="Drop the last incomplete batch of an epoch.")
+        StrictBool, Field(description="Drop the last incomplete batch of an epoch.")
     ] = True
 
 
@@ -67,13 +76,15 @@ class PreEncodedDataset(BaseModel):
         populate_by_name=True,
     )
     id: Annotated[
-        str, Field(description="Name of this dataset (used in logs).", min_length=1)
+        StrictStr,
+        Field(description="Name of this dataset (used in logs).", min_length=1),
     ]
     path: Annotated[
-        str, Field(description="Directory holding the latent files.", min_length=1)
+        StrictStr,
+        Field(description="Directory holding the latent files.", min_length=1),
     ]
     custom_metadata_module: Annotated[
-        str | None,
+        StrictStr | None,
         Field(
             description="Path to a Python file defining `get_custom_metadata(info, audio) -> dict`; its result is merged into each item's metadata (e.g. a `prompt`). Executed as code: only point it at files you trust.",
             min_length=1,
@@ -87,7 +98,7 @@ class PreEncodedDatasetConfig(BaseModel):
         populate_by_name=True,
     )
     field_schema: Annotated[
-        str,
+        StrictStr,
         Field(
             alias="$schema",
             description="URI or path of the JSON Schema this file follows, for editors.",
@@ -100,38 +111,38 @@ class PreEncodedDatasetConfig(BaseModel):
         list[PreEncodedDataset], Field(description="Directories to read.", min_length=1)
     ]
     latent_crop_length: Annotated[
-        int | None,
+        StrictInt | None,
         Field(
             description="Crop latents to this many frames (null: keep whole files).",
             ge=1,
         ),
     ] = None
     min_length_sec: Annotated[
-        float | None,
+        StrictFloat | None,
         Field(
             description="Skip items shorter than this many seconds (`seconds_total`).",
             ge=0.0,
         ),
     ] = None
     max_length_sec: Annotated[
-        float | None,
+        StrictFloat | None,
         Field(description="Skip items longer than this many seconds.", ge=0.0),
     ] = None
     random_crop: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Crop at a random position inside the non-padded part (false: from the start)."
         ),
     ] = False
     latent_extension: Annotated[
-        str,
+        StrictStr,
         Field(
             description="File extension of the latent arrays, without the dot.",
             pattern="^[A-Za-z0-9_]+$",
         ),
     ] = "npy"
     drop_last: Annotated[
-        bool, Field(description="Drop the last incomplete batch of an epoch.")
+        StrictBool, Field(description="Drop the last incomplete batch of an epoch.")
     ] = True
 
 
@@ -140,9 +151,9 @@ class WebDatasetSource1(BaseModel):
         extra="forbid",
         populate_by_name=True,
     )
-    id: Annotated[str, Field(description="Name of this dataset.", min_length=1)]
+    id: Annotated[StrictStr, Field(description="Name of this dataset.", min_length=1)]
     s3_path: Annotated[
-        str,
+        StrictStr,
         Field(
             description="S3 prefix holding the tar shards (listed with `aws s3 ls`). Give exactly one of s3_path and path.",
             pattern="^s3://",
@@ -155,11 +166,11 @@ class WebDatasetSource1(BaseModel):
         ),
     ] = None
     profile: Annotated[
-        str | None,
+        StrictStr | None,
         Field(description="AWS CLI profile used to list and read `s3_path`."),
     ] = None
     custom_metadata_module: Annotated[
-        str | None,
+        StrictStr | None,
         Field(
             description="Path to a Python file defining `get_custom_metadata(info, audio) -> dict`; its result is merged into each item's metadata (e.g. a `prompt`). Executed as code: only point it at files you trust.",
             min_length=1,
@@ -172,7 +183,7 @@ class WebDatasetSource2(BaseModel):
         extra="forbid",
         populate_by_name=True,
     )
-    id: Annotated[str, Field(description="Name of this dataset.", min_length=1)]
+    id: Annotated[StrictStr, Field(description="Name of this dataset.", min_length=1)]
     s3_path: Annotated[
         None,
         Field(
@@ -180,7 +191,7 @@ class WebDatasetSource2(BaseModel):
         ),
     ] = None
     path: Annotated[
-        str,
+        StrictStr,
         Field(
             description="Local directory holding the tar shards. Give exactly one of s3_path and path.",
             min_length=1,
@@ -190,7 +201,7 @@ class WebDatasetSource2(BaseModel):
         None, Field(description="AWS CLI profile used to list and read `s3_path`.")
     ] = None
     custom_metadata_module: Annotated[
-        str | None,
+        StrictStr | None,
         Field(
             description="Path to a Python file defining `get_custom_metadata(info, audio) -> dict`; its result is merged into each item's metadata (e.g. a `prompt`). Executed as code: only point it at files you trust.",
             min_length=1,
@@ -199,7 +210,7 @@ class WebDatasetSource2(BaseModel):
 
 
 SilenceThresholdItem = TypeAliasType(
-    "SilenceThresholdItem", Annotated[float, Field(ge=0.0)]
+    "SilenceThresholdItem", Annotated[StrictFloat, Field(ge=0.0)]
 )
 
 
@@ -209,7 +220,7 @@ class WebDatasetConfig(BaseModel):
         populate_by_name=True,
     )
     field_schema: Annotated[
-        str,
+        StrictStr,
         Field(
             alias="$schema",
             description="URI or path of the JSON Schema this file follows, for editors.",
@@ -224,10 +235,11 @@ class WebDatasetConfig(BaseModel):
         Field(description="Shard sources.", min_length=1),
     ]
     random_crop: Annotated[
-        bool, Field(description="Crop a random window of sample_size from each item.")
+        StrictBool,
+        Field(description="Crop a random window of sample_size from each item."),
     ] = True
     remove_silence: Annotated[
-        bool, Field(description="Shorten long silences in mono audio.")
+        StrictBool, Field(description="Shorten long silences in mono audio.")
     ] = False
     silence_threshold: Annotated[
         list[SilenceThresholdItem],
@@ -238,14 +250,14 @@ class WebDatasetConfig(BaseModel):
         ),
     ] = [0.01, 0.5]
     max_silence_duration: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="Longest silence kept by remove_silence, in seconds.", ge=0.0
         ),
     ] = 0.25
-    volume_norm: Annotated[bool, Field(description="Normalise loudness.")] = False
+    volume_norm: Annotated[StrictBool, Field(description="Normalise loudness.")] = False
     volume_norm_param: Annotated[
-        list[float],
+        list[StrictFloat],
         Field(
             description="Target loudness (LUFS) and its random spread, for volume_norm.",
             max_length=2,
@@ -253,20 +265,22 @@ class WebDatasetConfig(BaseModel):
         ),
     ] = [-16, 2]
     epoch_steps: Annotated[
-        int, Field(description="Steps per (virtual) epoch of the endless stream.", ge=1)
+        StrictInt,
+        Field(description="Steps per (virtual) epoch of the endless stream.", ge=1),
     ] = 2000
     pre_encoded: Annotated[
-        bool, Field(description="Shards hold latents instead of audio.")
+        StrictBool, Field(description="Shards hold latents instead of audio.")
     ] = False
     latent_crop_length: Annotated[
-        int | None,
+        StrictInt | None,
         Field(description="Crop latents to this many frames (pre_encoded only).", ge=1),
     ] = None
     resampled_shards: Annotated[
-        bool, Field(description="Sample shards with replacement (endless stream).")
+        StrictBool,
+        Field(description="Sample shards with replacement (endless stream)."),
     ] = True
     drop_last: Annotated[
-        bool, Field(description="Drop the last incomplete batch of an epoch.")
+        StrictBool, Field(description="Drop the last incomplete batch of an epoch.")
     ] = True
 
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+)
 
 from .autoencoder_parts_schema import (
     AudiocraftPretrainedPretransform,
@@ -97,13 +105,13 @@ class DiffusionAutoencoderTraining(BaseModel):
         populate_by_name=True,
     )
     learning_rate: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="Adam learning rate (required: upstream indexes it).", gt=0.0
         ),
     ]
     use_reconstruction_loss: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Add a multi-resolution STFT loss (weight 0.1) between the input audio and the decoded one-step prediction. Needs `model.pretransform`."
         ),
@@ -123,7 +131,7 @@ class DiffusionAutoencoderConfig(BaseModel):
         populate_by_name=True,
     )
     field_schema: Annotated[
-        str,
+        StrictStr,
         Field(
             alias="$schema",
             description="URI or path of the JSON Schema this file follows, for editors (e.g. `../schemas/config.schema.json`). Ignored by training.",
@@ -136,7 +144,7 @@ class DiffusionAutoencoderConfig(BaseModel):
         ),
     ]
     sample_rate: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Audio sample rate in Hz. Forwarded to pretransforms, conditioners, losses and discriminators; audio is resampled to it when loading data.",
             examples=[44100, 48000, 16000],
@@ -145,7 +153,7 @@ class DiffusionAutoencoderConfig(BaseModel):
         ),
     ]
     sample_size: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Length in samples of each training chunk and of demo generations. For latent models it must be a multiple of the pretransform's downsampling ratio.",
             examples=[65536, 2097152],
@@ -153,7 +161,7 @@ class DiffusionAutoencoderConfig(BaseModel):
         ),
     ]
     audio_channels: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Channel count the data loader converts audio to (1 = mono, 2 = stereo). Must agree with the model's input channels.",
             ge=1,
@@ -194,16 +202,16 @@ class DiffusionAutoencoderModel(BaseModel):
         ),
     ]
     latent_dim: Annotated[
-        int, Field(description="Latent channels (after the bottleneck).", ge=1)
+        StrictInt, Field(description="Latent channels (after the bottleneck).", ge=1)
     ]
     downsampling_ratio: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Audio samples (or pretransform frames) per latent frame.", ge=1
         ),
     ]
     io_channels: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Channels of the signal the diffusion decoder produces (the pretransform's latent channels with a pretransform, else the audio channels).",
             ge=1,

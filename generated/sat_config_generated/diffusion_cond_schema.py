@@ -6,7 +6,16 @@ from __future__ import annotations
 from collections.abc import Mapping as _Mapping
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    model_validator,
+)
 
 from .common_schema import InpaintingConfig
 from .diffusion_parts_schema import (
@@ -62,7 +71,7 @@ class DiffusionCondConfig(BaseModel):
         populate_by_name=True,
     )
     field_schema: Annotated[
-        str,
+        StrictStr,
         Field(
             alias="$schema",
             description="URI or path of the JSON Schema this file follows, for editors (e.g. `../schemas/config.schema.json`). Ignored by training.",
@@ -75,7 +84,7 @@ class DiffusionCondConfig(BaseModel):
         ),
     ]
     sample_rate: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Audio sample rate in Hz. Forwarded to pretransforms, conditioners, losses and discriminators; audio is resampled to it when loading data.",
             examples=[44100, 48000, 16000],
@@ -84,7 +93,7 @@ class DiffusionCondConfig(BaseModel):
         ),
     ]
     sample_size: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Length in samples of each training chunk and of demo generations. For latent models it must be a multiple of the pretransform's downsampling ratio.",
             examples=[65536, 2097152],
@@ -92,7 +101,7 @@ class DiffusionCondConfig(BaseModel):
         ),
     ]
     audio_channels: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Channel count the data loader converts audio to (1 = mono, 2 = stereo). Must agree with the model's input channels.",
             ge=1,
@@ -122,14 +131,14 @@ class DiffusionCondTraining(_JsonSchemaRuntimeValidationBase):
     )
 
     learning_rate: Annotated[
-        float | None,
+        StrictFloat | None,
         Field(
             description="Learning rate of the default optimizer (Adam). Used only when optimizer_configs is absent (then it is required); ignored with a warning otherwise. Not read under ARC.",
             gt=0.0,
         ),
     ] = None
     use_ema: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Keep an EMA (beta 0.9999) of the backbone for demos and export."
         ),
@@ -141,13 +150,13 @@ class DiffusionCondTraining(_JsonSchemaRuntimeValidationBase):
         ),
     ] = None
     mask_padding: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Mask the loss with the dataset's padding mask and pass it to the model."
         ),
     ] = False
     mask_padding_dropout: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="Probability of not using the padding mask on a step.",
             ge=0.0,
@@ -155,16 +164,17 @@ class DiffusionCondTraining(_JsonSchemaRuntimeValidationBase):
         ),
     ] = 0.0
     log_loss_info: Annotated[
-        bool, Field(description="Log the loss per noise-level bucket (10 buckets).")
+        StrictBool,
+        Field(description="Log the loss per noise-level bucket (10 buckets)."),
     ] = False
     pre_encoded: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="The dataset yields pre-encoded latents: the pretransform's encode is skipped (latents are still divided by its scale)."
         ),
     ] = False
     cfg_dropout_prob: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="Classifier-free guidance dropout: probability of replacing the conditioning with nulls.",
             ge=0.0,
@@ -180,7 +190,7 @@ class DiffusionCondTraining(_JsonSchemaRuntimeValidationBase):
         Field(description="Options of the log_snr sampler.", validate_default=True),
     ] = {}
     p_one_shot: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="Probability of forcing t = 1 (pure noise) for a sample.",
             ge=0.0,
@@ -198,7 +208,7 @@ class DiffusionCondTraining(_JsonSchemaRuntimeValidationBase):
         ),
     ] = None
     clip_grad_norm: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="ARC only: gradient-norm clipping of both optimizers (0 = off).",
             ge=0.0,

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+)
 from typing_extensions import TypeAliasType
 
 from .autoencoder_parts_schema import (
@@ -40,11 +48,12 @@ class TransformerAttnKwargs(BaseModel):
         Field(description="Normalisation of queries and keys before the dot product."),
     ] = "none"
     differential: Annotated[
-        bool,
+        StrictBool,
         Field(description="Differential attention (two softmax maps, one subtracted)."),
     ] = False
     feat_scale: Annotated[
-        bool, Field(description="Learned per-feature scaling of the attention output.")
+        StrictBool,
+        Field(description="Learned per-feature scaling of the attention output."),
     ] = False
 
 
@@ -54,25 +63,26 @@ class TransformerFfKwargs(BaseModel):
         populate_by_name=True,
     )
     dim_out: Annotated[
-        int | None, Field(description="Output width; null = the block width.", ge=1)
+        StrictInt | None,
+        Field(description="Output width; null = the block width.", ge=1),
     ] = None
     mult: Annotated[
-        float, Field(description="Hidden width = block width x mult.", gt=0.0)
+        StrictFloat, Field(description="Hidden width = block width x mult.", gt=0.0)
     ] = 4
-    no_bias: Annotated[bool, Field(description="Linear/conv layers without bias.")] = (
-        False
-    )
+    no_bias: Annotated[
+        StrictBool, Field(description="Linear/conv layers without bias.")
+    ] = False
     glu: Annotated[
-        bool, Field(description="SwiGLU input projection (false: linear + SiLU).")
+        StrictBool, Field(description="SwiGLU input projection (false: linear + SiLU).")
     ] = True
     use_conv: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="1-D convolutions instead of linear layers (only without glu)."
         ),
     ] = False
     conv_kernel_size: Annotated[
-        int, Field(description="Kernel size with use_conv.", ge=1)
+        StrictInt, Field(description="Kernel size with use_conv.", ge=1)
     ] = 3
 
 
@@ -82,21 +92,23 @@ class TransformerNormKwargs(BaseModel):
         populate_by_name=True,
     )
     bias: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Learn a bias (upstream's LayerNorm is bias-free by default)."
         ),
     ] = False
-    fix_scale: Annotated[bool, Field(description="Fixed (non-learned) unit scale.")] = (
-        False
-    )
-    force_fp32: Annotated[
-        bool, Field(description="Compute the normalisation in float32.")
+    fix_scale: Annotated[
+        StrictBool, Field(description="Fixed (non-learned) unit scale.")
     ] = False
-    eps: Annotated[float, Field(description="Variance epsilon.", gt=0.0)] = 1e-05
+    force_fp32: Annotated[
+        StrictBool, Field(description="Compute the normalisation in float32.")
+    ] = False
+    eps: Annotated[StrictFloat, Field(description="Variance epsilon.", gt=0.0)] = 1e-05
 
 
-SlidingWindowItem = TypeAliasType("SlidingWindowItem", Annotated[int, Field(ge=-1)])
+SlidingWindowItem = TypeAliasType(
+    "SlidingWindowItem", Annotated[StrictInt, Field(ge=-1)]
+)
 
 
 class DitUncondConfig(BaseModel):
@@ -105,62 +117,64 @@ class DitUncondConfig(BaseModel):
         populate_by_name=True,
     )
     in_channels: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Audio (or latent) channels of the signal; becomes the transformer's io_channels.",
             ge=1,
         ),
     ]
     patch_size: Annotated[
-        int, Field(description="Frames per transformer token.", ge=1)
+        StrictInt, Field(description="Frames per transformer token.", ge=1)
     ] = 1
     embed_dim: Annotated[
-        int,
+        StrictInt,
         Field(description="Transformer width (must be divisible by num_heads).", ge=1),
     ] = 768
     cond_token_dim: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Width of the cross-attention tokens (the conditioners' output_dim, i.e. `conditioning.cond_dim`); > 0 enables cross-attention.",
             ge=0,
         ),
     ] = 0
     project_cond_tokens: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Project cross-attention tokens to embed_dim (false keeps cond_token_dim)."
         ),
     ] = True
     global_cond_dim: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Total width of the concatenated `global_cond_ids` conditioning; > 0 enables global conditioning.",
             ge=0,
         ),
     ] = 0
     project_global_cond: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Project global conditioning to embed_dim (false requires global_cond_dim = embed_dim)."
         ),
     ] = True
     input_concat_dim: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Total channels of `input_concat_ids` conditioning (e.g. 1 + io_channels for inpainting, the latent channels for a diffusion autoencoder).",
             ge=0,
         ),
     ] = 0
     prepend_cond_dim: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Width of the prepended conditioning tokens (`prepend_cond_ids`).",
             ge=0,
         ),
     ] = 0
-    depth: Annotated[int, Field(description="Number of transformer blocks.", ge=1)] = 12
+    depth: Annotated[
+        StrictInt, Field(description="Number of transformer blocks.", ge=1)
+    ] = 12
     num_heads: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Attention heads (head width = embed_dim / num_heads).", ge=1
         ),
@@ -182,7 +196,7 @@ class DitUncondConfig(BaseModel):
         Field(description="Where the timestep embedding goes."),
     ] = "global"
     timestep_embed_dim: Annotated[
-        int | None,
+        StrictInt | None,
         Field(
             description="Width of the timestep embedding with timestep_cond_type input_concat (required then); ignored otherwise.",
             ge=1,
@@ -195,42 +209,45 @@ class DitUncondConfig(BaseModel):
         ),
     ] = "v"
     causal: Annotated[
-        bool, Field(description="Causal self-attention in every block.")
+        StrictBool, Field(description="Causal self-attention in every block.")
     ] = False
     final_cross_attn_ix: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Index of the last block with cross-attention (-1 = every block).",
             ge=-1,
         ),
     ] = -1
     rotary_pos_emb: Annotated[
-        bool, Field(description="Rotary position embeddings.")
+        StrictBool, Field(description="Rotary position embeddings.")
     ] = True
     zero_init_branch_outputs: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Zero-initialise the attention and feed-forward output layers."
         ),
     ] = True
     conformer: Annotated[
-        bool, Field(description="Add a conformer convolution module to every block.")
+        StrictBool,
+        Field(description="Add a conformer convolution module to every block."),
     ] = False
     use_sinusoidal_emb: Annotated[
-        bool, Field(description="Add scaled sinusoidal absolute position embeddings.")
+        StrictBool,
+        Field(description="Add scaled sinusoidal absolute position embeddings."),
     ] = False
     use_abs_pos_emb: Annotated[
-        bool, Field(description="Add learned absolute position embeddings.")
+        StrictBool, Field(description="Add learned absolute position embeddings.")
     ] = False
     abs_pos_emb_max_length: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Maximum sequence length of the learned absolute positions.",
             ge=1,
         ),
     ] = 10000
     num_memory_tokens: Annotated[
-        int, Field(description="Learned memory tokens prepended to the sequence.", ge=0)
+        StrictInt,
+        Field(description="Learned memory tokens prepended to the sequence.", ge=0),
     ] = 0
     sliding_window: Annotated[
         list[SlidingWindowItem] | None,
@@ -241,11 +258,13 @@ class DitUncondConfig(BaseModel):
         ),
     ] = None
     remove_norms: Annotated[
-        bool, Field(description="Replace the LayerNorms by DynamicTanh.")
+        StrictBool, Field(description="Replace the LayerNorms by DynamicTanh.")
     ] = False
-    add_rope: Annotated[bool, Field(description="Per-block rotary embedding.")] = False
+    add_rope: Annotated[
+        StrictBool, Field(description="Per-block rotary embedding.")
+    ] = False
     layer_scale: Annotated[
-        bool,
+        StrictBool,
         Field(description="LayerScale on the residual branches (turns zero-init off)."),
     ] = False
     attn_kwargs: Annotated[
@@ -268,62 +287,64 @@ class DitCondConfig(BaseModel):
         populate_by_name=True,
     )
     io_channels: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Channels of the signal the transformer denoises; must equal `model.io_channels` (the latent channels with a pretransform).",
             ge=1,
         ),
     ] = 32
     patch_size: Annotated[
-        int, Field(description="Frames per transformer token.", ge=1)
+        StrictInt, Field(description="Frames per transformer token.", ge=1)
     ] = 1
     embed_dim: Annotated[
-        int,
+        StrictInt,
         Field(description="Transformer width (must be divisible by num_heads).", ge=1),
     ] = 768
     cond_token_dim: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Width of the cross-attention tokens (the conditioners' output_dim, i.e. `conditioning.cond_dim`); > 0 enables cross-attention.",
             ge=0,
         ),
     ] = 0
     project_cond_tokens: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Project cross-attention tokens to embed_dim (false keeps cond_token_dim)."
         ),
     ] = True
     global_cond_dim: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Total width of the concatenated `global_cond_ids` conditioning; > 0 enables global conditioning.",
             ge=0,
         ),
     ] = 0
     project_global_cond: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Project global conditioning to embed_dim (false requires global_cond_dim = embed_dim)."
         ),
     ] = True
     input_concat_dim: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Total channels of `input_concat_ids` conditioning (e.g. 1 + io_channels for inpainting, the latent channels for a diffusion autoencoder).",
             ge=0,
         ),
     ] = 0
     prepend_cond_dim: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Width of the prepended conditioning tokens (`prepend_cond_ids`).",
             ge=0,
         ),
     ] = 0
-    depth: Annotated[int, Field(description="Number of transformer blocks.", ge=1)] = 12
+    depth: Annotated[
+        StrictInt, Field(description="Number of transformer blocks.", ge=1)
+    ] = 12
     num_heads: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Attention heads (head width = embed_dim / num_heads).", ge=1
         ),
@@ -345,49 +366,52 @@ class DitCondConfig(BaseModel):
         Field(description="Where the timestep embedding goes."),
     ] = "global"
     timestep_embed_dim: Annotated[
-        int | None,
+        StrictInt | None,
         Field(
             description="Width of the timestep embedding with timestep_cond_type input_concat (required then); ignored otherwise.",
             ge=1,
         ),
     ] = None
     causal: Annotated[
-        bool, Field(description="Causal self-attention in every block.")
+        StrictBool, Field(description="Causal self-attention in every block.")
     ] = False
     final_cross_attn_ix: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Index of the last block with cross-attention (-1 = every block).",
             ge=-1,
         ),
     ] = -1
     rotary_pos_emb: Annotated[
-        bool, Field(description="Rotary position embeddings.")
+        StrictBool, Field(description="Rotary position embeddings.")
     ] = True
     zero_init_branch_outputs: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Zero-initialise the attention and feed-forward output layers."
         ),
     ] = True
     conformer: Annotated[
-        bool, Field(description="Add a conformer convolution module to every block.")
+        StrictBool,
+        Field(description="Add a conformer convolution module to every block."),
     ] = False
     use_sinusoidal_emb: Annotated[
-        bool, Field(description="Add scaled sinusoidal absolute position embeddings.")
+        StrictBool,
+        Field(description="Add scaled sinusoidal absolute position embeddings."),
     ] = False
     use_abs_pos_emb: Annotated[
-        bool, Field(description="Add learned absolute position embeddings.")
+        StrictBool, Field(description="Add learned absolute position embeddings.")
     ] = False
     abs_pos_emb_max_length: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Maximum sequence length of the learned absolute positions.",
             ge=1,
         ),
     ] = 10000
     num_memory_tokens: Annotated[
-        int, Field(description="Learned memory tokens prepended to the sequence.", ge=0)
+        StrictInt,
+        Field(description="Learned memory tokens prepended to the sequence.", ge=0),
     ] = 0
     sliding_window: Annotated[
         list[SlidingWindowItem] | None,
@@ -398,11 +422,13 @@ class DitCondConfig(BaseModel):
         ),
     ] = None
     remove_norms: Annotated[
-        bool, Field(description="Replace the LayerNorms by DynamicTanh.")
+        StrictBool, Field(description="Replace the LayerNorms by DynamicTanh.")
     ] = False
-    add_rope: Annotated[bool, Field(description="Per-block rotary embedding.")] = False
+    add_rope: Annotated[
+        StrictBool, Field(description="Per-block rotary embedding.")
+    ] = False
     layer_scale: Annotated[
-        bool,
+        StrictBool,
         Field(description="LayerScale on the residual branches (turns zero-init off)."),
     ] = False
     attn_kwargs: Annotated[
@@ -425,62 +451,64 @@ class DitAutoencoderConfig(BaseModel):
         populate_by_name=True,
     )
     io_channels: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Channels of the signal the transformer denoises; must equal `model.io_channels` (the latent channels with a pretransform).",
             ge=1,
         ),
     ] = 32
     patch_size: Annotated[
-        int, Field(description="Frames per transformer token.", ge=1)
+        StrictInt, Field(description="Frames per transformer token.", ge=1)
     ] = 1
     embed_dim: Annotated[
-        int,
+        StrictInt,
         Field(description="Transformer width (must be divisible by num_heads).", ge=1),
     ] = 768
     cond_token_dim: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Width of the cross-attention tokens (the conditioners' output_dim, i.e. `conditioning.cond_dim`); > 0 enables cross-attention.",
             ge=0,
         ),
     ] = 0
     project_cond_tokens: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Project cross-attention tokens to embed_dim (false keeps cond_token_dim)."
         ),
     ] = True
     global_cond_dim: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Total width of the concatenated `global_cond_ids` conditioning; > 0 enables global conditioning.",
             ge=0,
         ),
     ] = 0
     project_global_cond: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Project global conditioning to embed_dim (false requires global_cond_dim = embed_dim)."
         ),
     ] = True
     input_concat_dim: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Total channels of `input_concat_ids` conditioning (e.g. 1 + io_channels for inpainting, the latent channels for a diffusion autoencoder).",
             ge=0,
         ),
     ] = 0
     prepend_cond_dim: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Width of the prepended conditioning tokens (`prepend_cond_ids`).",
             ge=0,
         ),
     ] = 0
-    depth: Annotated[int, Field(description="Number of transformer blocks.", ge=1)] = 12
+    depth: Annotated[
+        StrictInt, Field(description="Number of transformer blocks.", ge=1)
+    ] = 12
     num_heads: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Attention heads (head width = embed_dim / num_heads).", ge=1
         ),
@@ -502,7 +530,7 @@ class DitAutoencoderConfig(BaseModel):
         Field(description="Where the timestep embedding goes."),
     ] = "global"
     timestep_embed_dim: Annotated[
-        int | None,
+        StrictInt | None,
         Field(
             description="Width of the timestep embedding with timestep_cond_type input_concat (required then); ignored otherwise.",
             ge=1,
@@ -515,42 +543,45 @@ class DitAutoencoderConfig(BaseModel):
         ),
     ]
     causal: Annotated[
-        bool, Field(description="Causal self-attention in every block.")
+        StrictBool, Field(description="Causal self-attention in every block.")
     ] = False
     final_cross_attn_ix: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Index of the last block with cross-attention (-1 = every block).",
             ge=-1,
         ),
     ] = -1
     rotary_pos_emb: Annotated[
-        bool, Field(description="Rotary position embeddings.")
+        StrictBool, Field(description="Rotary position embeddings.")
     ] = True
     zero_init_branch_outputs: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Zero-initialise the attention and feed-forward output layers."
         ),
     ] = True
     conformer: Annotated[
-        bool, Field(description="Add a conformer convolution module to every block.")
+        StrictBool,
+        Field(description="Add a conformer convolution module to every block."),
     ] = False
     use_sinusoidal_emb: Annotated[
-        bool, Field(description="Add scaled sinusoidal absolute position embeddings.")
+        StrictBool,
+        Field(description="Add scaled sinusoidal absolute position embeddings."),
     ] = False
     use_abs_pos_emb: Annotated[
-        bool, Field(description="Add learned absolute position embeddings.")
+        StrictBool, Field(description="Add learned absolute position embeddings.")
     ] = False
     abs_pos_emb_max_length: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Maximum sequence length of the learned absolute positions.",
             ge=1,
         ),
     ] = 10000
     num_memory_tokens: Annotated[
-        int, Field(description="Learned memory tokens prepended to the sequence.", ge=0)
+        StrictInt,
+        Field(description="Learned memory tokens prepended to the sequence.", ge=0),
     ] = 0
     sliding_window: Annotated[
         list[SlidingWindowItem] | None,
@@ -561,11 +592,13 @@ class DitAutoencoderConfig(BaseModel):
         ),
     ] = None
     remove_norms: Annotated[
-        bool, Field(description="Replace the LayerNorms by DynamicTanh.")
+        StrictBool, Field(description="Replace the LayerNorms by DynamicTanh.")
     ] = False
-    add_rope: Annotated[bool, Field(description="Per-block rotary embedding.")] = False
+    add_rope: Annotated[
+        StrictBool, Field(description="Per-block rotary embedding.")
+    ] = False
     layer_scale: Annotated[
-        bool,
+        StrictBool,
         Field(description="LayerScale on the residual branches (turns zero-init off)."),
     ] = False
     attn_kwargs: Annotated[
@@ -582,19 +615,19 @@ class DitAutoencoderConfig(BaseModel):
     ] = {}
 
 
-Multiplier = TypeAliasType("Multiplier", Annotated[int, Field(ge=1)])
+Multiplier = TypeAliasType("Multiplier", Annotated[StrictInt, Field(ge=1)])
 
 
-Factor = TypeAliasType("Factor", Annotated[int, Field(ge=1)])
+Factor = TypeAliasType("Factor", Annotated[StrictInt, Field(ge=1)])
 
 
-NumBlock = TypeAliasType("NumBlock", Annotated[int, Field(ge=0)])
+NumBlock = TypeAliasType("NumBlock", Annotated[StrictInt, Field(ge=0)])
 
 
-Attention = TypeAliasType("Attention", Annotated[int, Field(ge=0)])
+Attention = TypeAliasType("Attention", Annotated[StrictInt, Field(ge=0)])
 
 
-ContextChannel = TypeAliasType("ContextChannel", Annotated[int, Field(ge=0)])
+ContextChannel = TypeAliasType("ContextChannel", Annotated[StrictInt, Field(ge=0)])
 
 
 class UNet1dConfig(BaseModel):
@@ -603,13 +636,13 @@ class UNet1dConfig(BaseModel):
         populate_by_name=True,
     )
     in_channels: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Input channels (the latent channels for latent diffusion).",
             ge=1,
         ),
     ]
-    channels: Annotated[int, Field(description="Base width.", ge=1)]
+    channels: Annotated[StrictInt, Field(description="Base width.", ge=1)]
     multipliers: Annotated[
         list[Multiplier],
         Field(
@@ -638,49 +671,52 @@ class UNet1dConfig(BaseModel):
             min_length=1,
         ),
     ]
-    patch_size: Annotated[int, Field(description="Input patching factor.", ge=1)] = 1
+    patch_size: Annotated[
+        StrictInt, Field(description="Input patching factor.", ge=1)
+    ] = 1
     resnet_groups: Annotated[
-        int, Field(description="GroupNorm groups of the ResNet blocks.", ge=1)
+        StrictInt, Field(description="GroupNorm groups of the ResNet blocks.", ge=1)
     ] = 8
     use_context_time: Annotated[
-        bool, Field(description="Timestep embedding (keep true for diffusion).")
+        StrictBool, Field(description="Timestep embedding (keep true for diffusion).")
     ] = True
     kernel_multiplier_downsample: Annotated[
-        int, Field(description="Downsampling kernel = factor x this.", ge=1)
+        StrictInt, Field(description="Downsampling kernel = factor x this.", ge=1)
     ] = 2
     use_nearest_upsample: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Nearest-neighbour upsampling + conv instead of transposed conv."
         ),
     ] = False
     use_skip_scale: Annotated[
-        bool, Field(description="Scale skip connections by 2^-0.5.")
+        StrictBool, Field(description="Scale skip connections by 2^-0.5.")
     ] = True
     use_stft: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Operate on an STFT representation (enables the stft_* keys)."
         ),
     ] = False
     use_stft_context: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Also STFT the input-concat context channels (with use_stft)."
         ),
     ] = False
     out_channels: Annotated[
-        int | None, Field(description="Output channels; null = in_channels.", ge=1)
+        StrictInt | None,
+        Field(description="Output channels; null = in_channels.", ge=1),
     ] = None
     context_features: Annotated[
-        int | None,
+        StrictInt | None,
         Field(
             description="Width of the global conditioning (the concatenated `global_cond_ids`); null = no global conditioning.",
             ge=1,
         ),
     ] = None
     context_features_multiplier: Annotated[
-        int, Field(description="Mapping width = channels x this.", ge=1)
+        StrictInt, Field(description="Mapping width = channels x this.", ge=1)
     ] = 4
     context_channels: Annotated[
         list[ContextChannel] | None,
@@ -689,54 +725,55 @@ class UNet1dConfig(BaseModel):
         ),
     ] = None
     context_embedding_features: Annotated[
-        int | None,
+        StrictInt | None,
         Field(
             description="Cross-attention token width; null = no cross-attention.", ge=1
         ),
     ] = None
     attention_heads: Annotated[
-        int | None,
+        StrictInt | None,
         Field(description="Attention heads (or give attention_features).", ge=1),
     ] = None
     attention_features: Annotated[
-        int | None,
+        StrictInt | None,
         Field(
             description="Features per attention head (or give attention_heads).", ge=1
         ),
     ] = None
     attention_multiplier: Annotated[
-        int | None,
+        StrictInt | None,
         Field(
             description="Feed-forward multiplier of the transformer blocks (required when any `attentions` entry is > 0).",
             ge=1,
         ),
     ] = None
     stft_num_fft: Annotated[
-        int,
+        StrictInt,
         Field(
             description="FFT size of the STFT representation (required with use_stft). Only accepted with use_stft: true.",
             ge=1,
         ),
     ] = 1023
     stft_hop_length: Annotated[
-        int, Field(description="STFT hop. Only accepted with use_stft: true.", ge=1)
+        StrictInt,
+        Field(description="STFT hop. Only accepted with use_stft: true.", ge=1),
     ] = 256
     stft_window_length: Annotated[
-        int | None,
+        StrictInt | None,
         Field(
             description="STFT window; null = stft_num_fft. Only accepted with use_stft: true.",
             ge=1,
         ),
     ] = None
     stft_length: Annotated[
-        int | None,
+        StrictInt | None,
         Field(
             description="Output length of the inverse STFT; null = inferred. Only accepted with use_stft: true.",
             ge=1,
         ),
     ] = None
     stft_use_complex: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Complex STFT instead of magnitude/phase. Only accepted with use_stft: true."
         ),
@@ -749,13 +786,13 @@ class UNetCfg1dConfig(BaseModel):
         populate_by_name=True,
     )
     in_channels: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Input channels (the latent channels for latent diffusion).",
             ge=1,
         ),
     ]
-    channels: Annotated[int, Field(description="Base width.", ge=1)]
+    channels: Annotated[StrictInt, Field(description="Base width.", ge=1)]
     multipliers: Annotated[
         list[Multiplier],
         Field(
@@ -784,49 +821,52 @@ class UNetCfg1dConfig(BaseModel):
             min_length=1,
         ),
     ]
-    patch_size: Annotated[int, Field(description="Input patching factor.", ge=1)] = 1
+    patch_size: Annotated[
+        StrictInt, Field(description="Input patching factor.", ge=1)
+    ] = 1
     resnet_groups: Annotated[
-        int, Field(description="GroupNorm groups of the ResNet blocks.", ge=1)
+        StrictInt, Field(description="GroupNorm groups of the ResNet blocks.", ge=1)
     ] = 8
     use_context_time: Annotated[
-        bool, Field(description="Timestep embedding (keep true for diffusion).")
+        StrictBool, Field(description="Timestep embedding (keep true for diffusion).")
     ] = True
     kernel_multiplier_downsample: Annotated[
-        int, Field(description="Downsampling kernel = factor x this.", ge=1)
+        StrictInt, Field(description="Downsampling kernel = factor x this.", ge=1)
     ] = 2
     use_nearest_upsample: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Nearest-neighbour upsampling + conv instead of transposed conv."
         ),
     ] = False
     use_skip_scale: Annotated[
-        bool, Field(description="Scale skip connections by 2^-0.5.")
+        StrictBool, Field(description="Scale skip connections by 2^-0.5.")
     ] = True
     use_stft: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Operate on an STFT representation (enables the stft_* keys)."
         ),
     ] = False
     use_stft_context: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Also STFT the input-concat context channels (with use_stft)."
         ),
     ] = False
     out_channels: Annotated[
-        int | None, Field(description="Output channels; null = in_channels.", ge=1)
+        StrictInt | None,
+        Field(description="Output channels; null = in_channels.", ge=1),
     ] = None
     context_features: Annotated[
-        int | None,
+        StrictInt | None,
         Field(
             description="Width of the global conditioning (the concatenated `global_cond_ids`); null = no global conditioning.",
             ge=1,
         ),
     ] = None
     context_features_multiplier: Annotated[
-        int, Field(description="Mapping width = channels x this.", ge=1)
+        StrictInt, Field(description="Mapping width = channels x this.", ge=1)
     ] = 4
     context_channels: Annotated[
         list[ContextChannel] | None,
@@ -835,76 +875,77 @@ class UNetCfg1dConfig(BaseModel):
         ),
     ] = None
     context_embedding_features: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Cross-attention token width: the conditioners' output_dim (`conditioning.cond_dim`).",
             ge=1,
         ),
     ]
     attention_heads: Annotated[
-        int | None,
+        StrictInt | None,
         Field(description="Attention heads (or give attention_features).", ge=1),
     ] = None
     attention_features: Annotated[
-        int | None,
+        StrictInt | None,
         Field(
             description="Features per attention head (or give attention_heads).", ge=1
         ),
     ] = None
     attention_multiplier: Annotated[
-        int | None,
+        StrictInt | None,
         Field(
             description="Feed-forward multiplier of the transformer blocks (required when any `attentions` entry is > 0).",
             ge=1,
         ),
     ] = None
     stft_num_fft: Annotated[
-        int,
+        StrictInt,
         Field(
             description="FFT size of the STFT representation (required with use_stft). Only accepted with use_stft: true.",
             ge=1,
         ),
     ] = 1023
     stft_hop_length: Annotated[
-        int, Field(description="STFT hop. Only accepted with use_stft: true.", ge=1)
+        StrictInt,
+        Field(description="STFT hop. Only accepted with use_stft: true.", ge=1),
     ] = 256
     stft_window_length: Annotated[
-        int | None,
+        StrictInt | None,
         Field(
             description="STFT window; null = stft_num_fft. Only accepted with use_stft: true.",
             ge=1,
         ),
     ] = None
     stft_length: Annotated[
-        int | None,
+        StrictInt | None,
         Field(
             description="Output length of the inverse STFT; null = inferred. Only accepted with use_stft: true.",
             ge=1,
         ),
     ] = None
     stft_use_complex: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Complex STFT instead of magnitude/phase. Only accepted with use_stft: true."
         ),
     ] = False
     context_embedding_max_length: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Number of cross-attention tokens: the total sequence length of all `cross_attention_cond_ids` (e.g. 77 text tokens + 2 timing tokens = 79).",
             ge=1,
         ),
     ]
     use_xattn_time: Annotated[
-        bool,
+        StrictBool,
         Field(description="Append a timestep token to the cross-attention sequence."),
     ] = False
 
 
-Channel = TypeAliasType("Channel", Annotated[int, Field(ge=1)])
+Channel = TypeAliasType("Channel", Annotated[StrictInt, Field(ge=1)])
 
 
-Stride = TypeAliasType("Stride", Annotated[int, Field(ge=1)])
+Stride = TypeAliasType("Stride", Annotated[StrictInt, Field(ge=1)])
 
 
 class DAU1dConfig(BaseModel):
@@ -913,29 +954,32 @@ class DAU1dConfig(BaseModel):
         populate_by_name=True,
     )
     io_channels: Annotated[
-        int, Field(description="Audio (or latent) channels of the signal.", ge=1)
+        StrictInt, Field(description="Audio (or latent) channels of the signal.", ge=1)
     ] = 2
-    depth: Annotated[int, Field(description="Number of U-Net levels.", ge=1)] = 14
+    depth: Annotated[StrictInt, Field(description="Number of U-Net levels.", ge=1)] = 14
     n_attn_layers: Annotated[
-        int, Field(description="Self-attention in the innermost n levels.", ge=0)
+        StrictInt, Field(description="Self-attention in the innermost n levels.", ge=0)
     ] = 6
     channels: Annotated[
         list[Channel],
         Field(description="Width per level (length >= depth).", min_length=1),
     ] = [128, 128, 256, 256, 512, 512, 512, 512, 512, 512, 512, 512, 512, 512]
     cond_dim: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Input-concat conditioning channels (for a diffusion autoencoder: the latent channels).",
             ge=0,
         ),
     ] = 0
     cond_noise_aug: Annotated[
-        bool, Field(description="Noise-augment the input-concat conditioning.")
+        StrictBool, Field(description="Noise-augment the input-concat conditioning.")
     ] = False
-    kernel_size: Annotated[int, Field(description="Convolution kernel size.", ge=1)] = 5
+    kernel_size: Annotated[
+        StrictInt, Field(description="Convolution kernel size.", ge=1)
+    ] = 5
     learned_resample: Annotated[
-        bool, Field(description="Learned resampling (required for any stride > 2).")
+        StrictBool,
+        Field(description="Learned resampling (required for any stride > 2)."),
     ] = False
     strides: Annotated[
         list[Stride],
@@ -944,8 +988,10 @@ class DAU1dConfig(BaseModel):
             min_length=1,
         ),
     ] = [2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2]
-    conv_bias: Annotated[bool, Field(description="Convolutions with bias.")] = True
-    use_snake: Annotated[bool, Field(description="Snake activations.")] = False
+    conv_bias: Annotated[StrictBool, Field(description="Convolutions with bias.")] = (
+        True
+    )
+    use_snake: Annotated[StrictBool, Field(description="Snake activations.")] = False
 
 
 class DAU1dDecoderConfig(BaseModel):
@@ -954,29 +1000,32 @@ class DAU1dDecoderConfig(BaseModel):
         populate_by_name=True,
     )
     io_channels: Annotated[
-        int, Field(description="Audio (or latent) channels of the signal.", ge=1)
+        StrictInt, Field(description="Audio (or latent) channels of the signal.", ge=1)
     ] = 2
-    depth: Annotated[int, Field(description="Number of U-Net levels.", ge=1)] = 14
+    depth: Annotated[StrictInt, Field(description="Number of U-Net levels.", ge=1)] = 14
     n_attn_layers: Annotated[
-        int, Field(description="Self-attention in the innermost n levels.", ge=0)
+        StrictInt, Field(description="Self-attention in the innermost n levels.", ge=0)
     ] = 6
     channels: Annotated[
         list[Channel],
         Field(description="Width per level (length >= depth).", min_length=1),
     ] = [128, 128, 256, 256, 512, 512, 512, 512, 512, 512, 512, 512, 512, 512]
     cond_dim: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Input-concat conditioning channels (for a diffusion autoencoder: the latent channels).",
             ge=0,
         ),
     ] = 0
     cond_noise_aug: Annotated[
-        bool, Field(description="Noise-augment the input-concat conditioning.")
+        StrictBool, Field(description="Noise-augment the input-concat conditioning.")
     ] = False
-    kernel_size: Annotated[int, Field(description="Convolution kernel size.", ge=1)] = 5
+    kernel_size: Annotated[
+        StrictInt, Field(description="Convolution kernel size.", ge=1)
+    ] = 5
     learned_resample: Annotated[
-        bool, Field(description="Learned resampling (required for any stride > 2).")
+        StrictBool,
+        Field(description="Learned resampling (required for any stride > 2)."),
     ] = False
     strides: Annotated[
         list[Stride],
@@ -985,8 +1034,10 @@ class DAU1dDecoderConfig(BaseModel):
             min_length=1,
         ),
     ]
-    conv_bias: Annotated[bool, Field(description="Convolutions with bias.")] = True
-    use_snake: Annotated[bool, Field(description="Snake activations.")] = False
+    conv_bias: Annotated[StrictBool, Field(description="Convolutions with bias.")] = (
+        True
+    )
+    use_snake: Annotated[StrictBool, Field(description="Snake activations.")] = False
 
 
 class T5ConditionerConfig(BaseModel):
@@ -1001,16 +1052,17 @@ class T5ConditionerConfig(BaseModel):
         ),
     ] = "t5-base"
     max_length: Annotated[
-        int, Field(description="Tokens per prompt (padded/truncated to this).", ge=1)
+        StrictInt,
+        Field(description="Tokens per prompt (padded/truncated to this).", ge=1),
     ] = 128
     enable_grad: Annotated[
-        bool, Field(description="Fine-tune T5 (and store it in checkpoints).")
+        StrictBool, Field(description="Fine-tune T5 (and store it in checkpoints).")
     ] = False
     project_out: Annotated[
-        bool, Field(description="Force a linear projection even when dims match.")
+        StrictBool, Field(description="Force a linear projection even when dims match.")
     ] = False
     output_dim: Annotated[
-        int | None,
+        StrictInt | None,
         Field(
             description="Output width of this conditioner; absent = `conditioning.cond_dim`.",
             ge=1,
@@ -1024,36 +1076,39 @@ class ClapTextConditionerConfig(BaseModel):
         populate_by_name=True,
     )
     clap_ckpt_path: Annotated[
-        str,
+        StrictStr,
         Field(
             description="Path of the LAION-CLAP checkpoint (loaded with weights_only=False: only use trusted files).",
             min_length=1,
         ),
     ]
     use_text_features: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Per-token features (width 768) instead of one pooled embedding (512)."
         ),
     ] = False
     feature_layer_ix: Annotated[
-        int, Field(description="Hidden layer taken with use_text_features (-1 = last).")
+        StrictInt,
+        Field(description="Hidden layer taken with use_text_features (-1 = last)."),
     ] = -1
     audio_model_type: Annotated[
-        str,
+        StrictStr,
         Field(
             description="LAION-CLAP audio model name of the checkpoint.", min_length=1
         ),
     ] = "HTSAT-base"
     enable_fusion: Annotated[
-        bool, Field(description="The checkpoint uses feature fusion.")
+        StrictBool, Field(description="The checkpoint uses feature fusion.")
     ] = True
     project_out: Annotated[
-        bool, Field(description="Force a linear projection even when dims match.")
+        StrictBool, Field(description="Force a linear projection even when dims match.")
     ] = False
-    finetune: Annotated[bool, Field(description="Train the CLAP text branch.")] = False
+    finetune: Annotated[
+        StrictBool, Field(description="Train the CLAP text branch.")
+    ] = False
     output_dim: Annotated[
-        int | None,
+        StrictInt | None,
         Field(
             description="Output width of this conditioner; absent = `conditioning.cond_dim`.",
             ge=1,
@@ -1067,19 +1122,19 @@ class ClapAudioConditionerConfig(BaseModel):
         populate_by_name=True,
     )
     clap_ckpt_path: Annotated[
-        str, Field(description="Path of the LAION-CLAP checkpoint.", min_length=1)
+        StrictStr, Field(description="Path of the LAION-CLAP checkpoint.", min_length=1)
     ]
     audio_model_type: Annotated[
-        str, Field(description="LAION-CLAP audio model name.", min_length=1)
+        StrictStr, Field(description="LAION-CLAP audio model name.", min_length=1)
     ] = "HTSAT-base"
     enable_fusion: Annotated[
-        bool, Field(description="The checkpoint uses feature fusion.")
+        StrictBool, Field(description="The checkpoint uses feature fusion.")
     ] = True
-    project_out: Annotated[bool, Field(description="Force a linear projection.")] = (
-        False
-    )
+    project_out: Annotated[
+        StrictBool, Field(description="Force a linear projection.")
+    ] = False
     output_dim: Annotated[
-        int | None,
+        StrictInt | None,
         Field(
             description="Output width of this conditioner; absent = `conditioning.cond_dim`.",
             ge=1,
@@ -1092,12 +1147,13 @@ class IntConditionerConfig(BaseModel):
         extra="forbid",
         populate_by_name=True,
     )
-    min_val: Annotated[int, Field(description="Smallest value.")] = 0
+    min_val: Annotated[StrictInt, Field(description="Smallest value.")] = 0
     max_val: Annotated[
-        int, Field(description="Largest value (one embedding per integer in between).")
+        StrictInt,
+        Field(description="Largest value (one embedding per integer in between)."),
     ] = 512
     output_dim: Annotated[
-        int | None,
+        StrictInt | None,
         Field(
             description="Output width of this conditioner; absent = `conditioning.cond_dim`.",
             ge=1,
@@ -1110,10 +1166,10 @@ class NumberConditionerConfig(BaseModel):
         extra="forbid",
         populate_by_name=True,
     )
-    min_val: Annotated[float, Field(description="Smallest value.")] = 0
-    max_val: Annotated[float, Field(description="Largest value.")] = 1
+    min_val: Annotated[StrictFloat, Field(description="Smallest value.")] = 0
+    max_val: Annotated[StrictFloat, Field(description="Largest value.")] = 1
     output_dim: Annotated[
-        int | None,
+        StrictInt | None,
         Field(
             description="Output width of this conditioner; absent = `conditioning.cond_dim`.",
             ge=1,
@@ -1121,7 +1177,7 @@ class NumberConditionerConfig(BaseModel):
     ] = None
 
 
-Option = TypeAliasType("Option", Annotated[str, Field(min_length=1)])
+Option = TypeAliasType("Option", Annotated[StrictStr, Field(min_length=1)])
 
 
 class ListConditionerConfig(BaseModel):
@@ -1131,7 +1187,7 @@ class ListConditionerConfig(BaseModel):
     )
     options: Annotated[list[Option], Field(description="The known option strings.")]
     output_dim: Annotated[
-        int | None,
+        StrictInt | None,
         Field(
             description="Output width of this conditioner; absent = `conditioning.cond_dim`.",
             ge=1,
@@ -1145,13 +1201,13 @@ class PhonemeConditionerConfig(BaseModel):
         populate_by_name=True,
     )
     max_length: Annotated[
-        int, Field(description="Stored but unused upstream.", ge=1)
+        StrictInt, Field(description="Stored but unused upstream.", ge=1)
     ] = 1024
-    project_out: Annotated[bool, Field(description="Force a linear projection.")] = (
-        False
-    )
+    project_out: Annotated[
+        StrictBool, Field(description="Force a linear projection.")
+    ] = False
     output_dim: Annotated[
-        int | None,
+        StrictInt | None,
         Field(
             description="Output width of this conditioner; absent = `conditioning.cond_dim`.",
             ge=1,
@@ -1159,7 +1215,7 @@ class PhonemeConditionerConfig(BaseModel):
     ] = None
 
 
-SpecialToken = TypeAliasType("SpecialToken", Annotated[str, Field(min_length=1)])
+SpecialToken = TypeAliasType("SpecialToken", Annotated[StrictStr, Field(min_length=1)])
 
 
 class LutConditionerConfig(BaseModel):
@@ -1168,21 +1224,21 @@ class LutConditionerConfig(BaseModel):
         populate_by_name=True,
     )
     tokenizer_name: Annotated[
-        str, Field(description="Hugging Face tokenizer name.", min_length=1)
+        StrictStr, Field(description="Hugging Face tokenizer name.", min_length=1)
     ]
-    max_length: Annotated[int, Field(description="Tokens per text.", ge=1)] = 1024
+    max_length: Annotated[StrictInt, Field(description="Tokens per text.", ge=1)] = 1024
     use_abs_pos_emb: Annotated[
-        bool, Field(description="Add learned absolute position embeddings.")
+        StrictBool, Field(description="Add learned absolute position embeddings.")
     ] = False
-    project_out: Annotated[bool, Field(description="Force a linear projection.")] = (
-        False
-    )
+    project_out: Annotated[
+        StrictBool, Field(description="Force a linear projection.")
+    ] = False
     special_tokens: Annotated[
         list[SpecialToken],
         Field(description="Extra special tokens added to the tokenizer."),
     ] = []
     output_dim: Annotated[
-        int | None,
+        StrictInt | None,
         Field(
             description="Output width of this conditioner; absent = `conditioning.cond_dim`.",
             ge=1,
@@ -1190,29 +1246,35 @@ class LutConditionerConfig(BaseModel):
     ] = None
 
 
-SourceKey = TypeAliasType("SourceKey", Annotated[str, Field(min_length=1)])
+SourceKey = TypeAliasType("SourceKey", Annotated[StrictStr, Field(min_length=1)])
 
 
 DefaultKeysAdditionalProperty = TypeAliasType(
-    "DefaultKeysAdditionalProperty", Annotated[str, Field(min_length=1)]
+    "DefaultKeysAdditionalProperty", Annotated[StrictStr, Field(min_length=1)]
 )
 
 
-PreEncodedKey = TypeAliasType("PreEncodedKey", Annotated[str, Field(min_length=1)])
+PreEncodedKey = TypeAliasType(
+    "PreEncodedKey", Annotated[StrictStr, Field(min_length=1)]
+)
 
 
 CrossAttentionCondId = TypeAliasType(
-    "CrossAttentionCondId", Annotated[str, Field(min_length=1)]
+    "CrossAttentionCondId", Annotated[StrictStr, Field(min_length=1)]
 )
 
 
-GlobalCondId = TypeAliasType("GlobalCondId", Annotated[str, Field(min_length=1)])
+GlobalCondId = TypeAliasType("GlobalCondId", Annotated[StrictStr, Field(min_length=1)])
 
 
-InputConcatId = TypeAliasType("InputConcatId", Annotated[str, Field(min_length=1)])
+InputConcatId = TypeAliasType(
+    "InputConcatId", Annotated[StrictStr, Field(min_length=1)]
+)
 
 
-PrependCondId = TypeAliasType("PrependCondId", Annotated[str, Field(min_length=1)])
+PrependCondId = TypeAliasType(
+    "PrependCondId", Annotated[StrictStr, Field(min_length=1)]
+)
 
 
 class DistributionShiftOptions(BaseModel):
@@ -1220,20 +1282,20 @@ class DistributionShiftOptions(BaseModel):
         extra="forbid",
         populate_by_name=True,
     )
-    base_shift: Annotated[float, Field(description="Shift at min_length.")] = 0.5
-    max_shift: Annotated[float, Field(description="Shift at max_length.")] = 1.15
+    base_shift: Annotated[StrictFloat, Field(description="Shift at min_length.")] = 0.5
+    max_shift: Annotated[StrictFloat, Field(description="Shift at max_length.")] = 1.15
     max_length: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Latent length mapped to max_shift (must be > min_length).",
             ge=1,
         ),
     ] = 4096
     min_length: Annotated[
-        int, Field(description="Latent length mapped to base_shift.", ge=1)
+        StrictInt, Field(description="Latent length mapped to base_shift.", ge=1)
     ] = 256
     use_sine: Annotated[
-        bool, Field(description="Additional sine warp of the shifted t.")
+        StrictBool, Field(description="Additional sine warp of the shifted t.")
     ] = False
 
 
@@ -1243,19 +1305,20 @@ class ArcOdeWarmup(BaseModel):
         populate_by_name=True,
     )
     warmup_steps: Annotated[
-        int, Field(description="Number of warm-up steps (0 = none).", ge=0)
+        StrictInt, Field(description="Number of warm-up steps (0 = none).", ge=0)
     ] = 0
     refresh_rate: Annotated[
-        int, Field(description="Regenerate teacher trajectories every N steps.", ge=1)
+        StrictInt,
+        Field(description="Regenerate teacher trajectories every N steps.", ge=1),
     ] = 1
     sampling_steps: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Teacher DPM++ sampling steps (logSNR schedule -6..2).", ge=1
         ),
     ] = 20
     cfg: Annotated[
-        float, Field(description="Teacher classifier-free guidance scale.")
+        StrictFloat, Field(description="Teacher classifier-free guidance scale.")
     ] = 4.0
 
 
@@ -1274,10 +1337,10 @@ class ArcNoiseDist(BaseModel):
     ] = "uniform"
 
 
-CMult = TypeAliasType("CMult", Annotated[int, Field(ge=1)])
+CMult = TypeAliasType("CMult", Annotated[StrictInt, Field(ge=1)])
 
 
-NumBlock2 = TypeAliasType("NumBlock2", Annotated[int, Field(ge=1)])
+NumBlock2 = TypeAliasType("NumBlock2", Annotated[StrictInt, Field(ge=1)])
 
 
 class ArcConvNeXtBlockArgs(BaseModel):
@@ -1285,11 +1348,13 @@ class ArcConvNeXtBlockArgs(BaseModel):
         extra="forbid",
         populate_by_name=True,
     )
-    kernel_size: Annotated[int, Field(description="Depthwise kernel size.", ge=1)] = 7
+    kernel_size: Annotated[
+        StrictInt, Field(description="Depthwise kernel size.", ge=1)
+    ] = 7
     mult: Annotated[
-        int, Field(description="Inverted-bottleneck width multiplier.", ge=1)
+        StrictInt, Field(description="Inverted-bottleneck width multiplier.", ge=1)
     ] = 4
-    glu: Annotated[bool, Field(description="GLU in the pointwise MLP.")] = False
+    glu: Annotated[StrictBool, Field(description="GLU in the pointwise MLP.")] = False
 
 
 class ArcConvHeadConfig(BaseModel):
@@ -1298,7 +1363,7 @@ class ArcConvHeadConfig(BaseModel):
         populate_by_name=True,
     )
     soft_clip_scale: Annotated[
-        float | None,
+        StrictFloat | None,
         Field(
             description="tanh soft clipping of the scores at this scale; null = off.",
             gt=0.0,
@@ -1315,13 +1380,13 @@ class ArcDiscriminatorWeights(BaseModel):
         populate_by_name=True,
     )
     generator: Annotated[
-        float, Field(description="Adversarial weight of the student.", ge=0.0)
+        StrictFloat, Field(description="Adversarial weight of the student.", ge=0.0)
     ] = 1.0
     discriminator: Annotated[
-        float, Field(description="Weight of the discriminator loss.", ge=0.0)
+        StrictFloat, Field(description="Weight of the discriminator loss.", ge=0.0)
     ] = 1.0
     contrastive: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="Weight of the contrastive term (only with contrastive: true).",
             ge=0.0,
@@ -1335,7 +1400,7 @@ class ArcConvDiscriminator(BaseModel):
         populate_by_name=True,
     )
     dit_hidden_layer: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Index of the DiT block whose hidden states feed the head (0 .. depth - 1 of the discriminator base). Required (asserted).",
             ge=0,
@@ -1348,13 +1413,13 @@ class ArcConvDiscriminator(BaseModel):
         ArcConvHeadConfig, Field(description="Head options.", validate_default=True)
     ] = {}
     contrastive: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Add a contrastive term: each item's metadata `prompt` is rolled by one within the batch as a mismatched condition (the dataset must provide `prompt`)."
         ),
     ] = False
     include_grad_penalties: Annotated[
-        bool,
+        StrictBool,
         Field(description="Approximate R1/R2 gradient penalties (noise std 0.05)."),
     ] = False
     weights: Annotated[
@@ -1369,7 +1434,8 @@ class ArcTrimConfig(BaseModel):
         populate_by_name=True,
     )
     trim_prob: Annotated[
-        float, Field(description="Probability of trimming a batch.", ge=0.0, le=1.0)
+        StrictFloat,
+        Field(description="Probability of trimming a batch.", ge=0.0, le=1.0),
     ] = 0.0
     type: Annotated[
         Literal["random_item"],
@@ -1384,11 +1450,12 @@ class TimestepSamplerOptions(BaseModel):
         extra="forbid",
         populate_by_name=True,
     )
-    mean_logsnr: Annotated[float, Field(description="Mean of the logSNR Gaussian.")] = (
-        -1.2
-    )
+    mean_logsnr: Annotated[
+        StrictFloat, Field(description="Mean of the logSNR Gaussian.")
+    ] = -1.2
     std_logsnr: Annotated[
-        float, Field(description="Standard deviation of the logSNR Gaussian.", gt=0.0)
+        StrictFloat,
+        Field(description="Standard deviation of the logSNR Gaussian.", gt=0.0),
     ] = 2.0
 
 
@@ -1415,13 +1482,15 @@ class DiffusionDemo(BaseModel):
         populate_by_name=True,
     )
     demo_every: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Steps between demos (a demo runs when (step - 1) % demo_every == 0).",
             ge=1,
         ),
     ] = 2000
-    demo_steps: Annotated[int, Field(description="Sampler steps per demo.", ge=1)] = 250
+    demo_steps: Annotated[
+        StrictInt, Field(description="Sampler steps per demo.", ge=1)
+    ] = 250
 
 
 class CondDisplayOptions(BaseModel):
@@ -1430,13 +1499,13 @@ class CondDisplayOptions(BaseModel):
         populate_by_name=True,
     )
     pre_encoded: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Decode the conditioning with the model's pretransform before logging."
         ),
     ] = False
     display_mix: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="For `audio`: also log conditioning + generation mixed (for `audio_dict` the submix and mix are always logged)."
         ),
@@ -1449,7 +1518,7 @@ class CondDisplayConfig(BaseModel):
         populate_by_name=True,
     )
     id: Annotated[
-        str, Field(description="Metadata key holding the audio.", min_length=1)
+        StrictStr, Field(description="Metadata key holding the audio.", min_length=1)
     ]
     type: Annotated[
         Literal["audio", "audio_dict"], Field(description="What the metadata holds.")
@@ -1465,22 +1534,24 @@ class DiffusionCondDemo(BaseModel):
         populate_by_name=True,
     )
     demo_every: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Steps between demos (a demo runs when (step - 1) % demo_every == 0).",
             ge=1,
         ),
     ] = 2000
-    demo_steps: Annotated[int, Field(description="Sampler steps per demo.", ge=1)] = 250
+    demo_steps: Annotated[
+        StrictInt, Field(description="Sampler steps per demo.", ge=1)
+    ] = 250
     num_demos: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Generations per CFG scale (the noise batch size; must equal the number of demo_cond items).",
             ge=1,
         ),
     ]
     demo_cfg_scales: Annotated[
-        list[float],
+        list[StrictFloat],
         Field(
             description="One demo set per classifier-free guidance scale.", min_length=1
         ),
@@ -1492,13 +1563,13 @@ class DiffusionCondDemo(BaseModel):
         ),
     ] = []
     demo_cond_from_batch: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Use the first num_demos metadata items of the current batch instead of demo_cond."
         ),
     ] = False
     display_audio_cond: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Log the `audio` entry of every demo conditioning item (needs tensors, i.e. demo_cond_from_batch: true)."
         ),
@@ -1517,19 +1588,21 @@ class DiffusionCondInpaintDemo(BaseModel):
         populate_by_name=True,
     )
     demo_every: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Steps between demos (a demo runs when (step - 1) % demo_every == 0).",
             ge=1,
         ),
     ] = 2000
-    demo_steps: Annotated[int, Field(description="Sampler steps per demo.", ge=1)] = 250
+    demo_steps: Annotated[
+        StrictInt, Field(description="Sampler steps per demo.", ge=1)
+    ] = 250
     num_demos: Annotated[
-        int,
+        StrictInt,
         Field(description="Batch items used for demos (at most the batch size).", ge=1),
     ] = 8
     demo_cfg_scales: Annotated[
-        list[float],
+        list[StrictFloat],
         Field(
             description="One demo set per classifier-free guidance scale (required: upstream indexes it).",
             min_length=1,
@@ -1543,7 +1616,7 @@ class T5Conditioner(BaseModel):
         populate_by_name=True,
     )
     id: Annotated[
-        str,
+        StrictStr,
         Field(
             description="Metadata key this conditioner reads (or falls back to via `default_keys`) and the name used in the `*_cond_ids` lists. Unique within `configs`.",
             min_length=1,
@@ -1561,7 +1634,7 @@ class ClapTextConditioner(BaseModel):
         populate_by_name=True,
     )
     id: Annotated[
-        str,
+        StrictStr,
         Field(
             description="Metadata key this conditioner reads (or falls back to via `default_keys`) and the name used in the `*_cond_ids` lists. Unique within `configs`.",
             min_length=1,
@@ -1581,7 +1654,7 @@ class ClapAudioConditioner(BaseModel):
         populate_by_name=True,
     )
     id: Annotated[
-        str,
+        StrictStr,
         Field(
             description="Metadata key this conditioner reads (or falls back to via `default_keys`) and the name used in the `*_cond_ids` lists. Unique within `configs`.",
             min_length=1,
@@ -1605,7 +1678,7 @@ class IntConditioner(BaseModel):
         populate_by_name=True,
     )
     id: Annotated[
-        str,
+        StrictStr,
         Field(
             description="Metadata key this conditioner reads (or falls back to via `default_keys`) and the name used in the `*_cond_ids` lists. Unique within `configs`.",
             min_length=1,
@@ -1623,7 +1696,7 @@ class NumberConditioner(BaseModel):
         populate_by_name=True,
     )
     id: Annotated[
-        str,
+        StrictStr,
         Field(
             description="Metadata key this conditioner reads (or falls back to via `default_keys`) and the name used in the `*_cond_ids` lists. Unique within `configs`.",
             min_length=1,
@@ -1643,7 +1716,7 @@ class ListConditioner(BaseModel):
         populate_by_name=True,
     )
     id: Annotated[
-        str,
+        StrictStr,
         Field(
             description="Metadata key this conditioner reads (or falls back to via `default_keys`) and the name used in the `*_cond_ids` lists. Unique within `configs`.",
             min_length=1,
@@ -1663,7 +1736,7 @@ class PhonemeConditioner(BaseModel):
         populate_by_name=True,
     )
     id: Annotated[
-        str,
+        StrictStr,
         Field(
             description="Metadata key this conditioner reads (or falls back to via `default_keys`) and the name used in the `*_cond_ids` lists. Unique within `configs`.",
             min_length=1,
@@ -1683,7 +1756,7 @@ class LutConditioner(BaseModel):
         populate_by_name=True,
     )
     id: Annotated[
-        str,
+        StrictStr,
         Field(
             description="Metadata key this conditioner reads (or falls back to via `default_keys`) and the name used in the `*_cond_ids` lists. Unique within `configs`.",
             min_length=1,
@@ -1850,7 +1923,7 @@ class ArcConvNeXtHeadConfig(BaseModel):
         Literal["lsgan", "relativistic"],
         Field(description="Stored but unused: ARC computes its own relativistic loss."),
     ] = "lsgan"
-    channels: Annotated[int, Field(description="Base width.", ge=1)] = 128
+    channels: Annotated[StrictInt, Field(description="Base width.", ge=1)] = 128
     c_mults: Annotated[
         list[CMult], Field(description="Width multiplier per stage.", min_length=1)
     ] = [1, 2, 4, 8]
@@ -1873,7 +1946,7 @@ class ArcConvNeXtDiscriminator(BaseModel):
         populate_by_name=True,
     )
     dit_hidden_layer: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Index of the DiT block whose hidden states feed the head (0 .. depth - 1 of the discriminator base). Required (asserted).",
             ge=0,
@@ -1887,13 +1960,13 @@ class ArcConvNeXtDiscriminator(BaseModel):
         ArcConvNeXtHeadConfig, Field(description="Head options.", validate_default=True)
     ] = {}
     contrastive: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Add a contrastive term: each item's metadata `prompt` is rolled by one within the batch as a mismatched condition (the dataset must provide `prompt`)."
         ),
     ] = False
     include_grad_penalties: Annotated[
-        bool,
+        StrictBool,
         Field(description="Approximate R1/R2 gradient penalties (noise std 0.05)."),
     ] = False
     weights: Annotated[
@@ -1908,7 +1981,7 @@ class PretransformConditioner(BaseModel):
         populate_by_name=True,
     )
     id: Annotated[
-        str,
+        StrictStr,
         Field(
             description="Metadata key this conditioner reads (or falls back to via `default_keys`) and the name used in the `*_cond_ids` lists. Unique within `configs`.",
             min_length=1,
@@ -1930,14 +2003,14 @@ class PretransformConditionerConfig(BaseModel):
         populate_by_name=True,
     )
     sample_rate: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Sample rate of the conditioning audio (required even with use_model_pretransform).",
             ge=1,
         ),
     ]
     use_model_pretransform: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Reuse the model's own `model.pretransform` (which must exist) instead of building `pretransform_config`."
         ),
@@ -1949,17 +2022,18 @@ class PretransformConditionerConfig(BaseModel):
         ),
     ] = None
     pretransform_ckpt_path: Annotated[
-        str | None,
+        StrictStr | None,
         Field(
             description="Optional checkpoint (.ckpt or .safetensors) loaded into the pretransform. With use_model_pretransform it overwrites the weights of the model's own pretransform (shared object).",
             min_length=1,
         ),
     ] = None
     save_pretransform: Annotated[
-        bool, Field(description="Store the pretransform's weights in checkpoints.")
+        StrictBool,
+        Field(description="Store the pretransform's weights in checkpoints."),
     ] = False
     output_dim: Annotated[
-        int | None,
+        StrictInt | None,
         Field(
             description="Output width of this conditioner; absent = `conditioning.cond_dim`.",
             ge=1,
@@ -1973,7 +2047,7 @@ class SourceMixConditioner(BaseModel):
         populate_by_name=True,
     )
     id: Annotated[
-        str,
+        StrictStr,
         Field(
             description="Metadata key this conditioner reads (or falls back to via `default_keys`) and the name used in the `*_cond_ids` lists. Unique within `configs`.",
             min_length=1,
@@ -1995,14 +2069,14 @@ class SourceMixConditionerConfig(BaseModel):
         populate_by_name=True,
     )
     sample_rate: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Sample rate of the conditioning audio (required even with use_model_pretransform).",
             ge=1,
         ),
     ]
     use_model_pretransform: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Reuse the model's own `model.pretransform` (which must exist) instead of building `pretransform_config`."
         ),
@@ -2014,14 +2088,15 @@ class SourceMixConditionerConfig(BaseModel):
         ),
     ] = None
     pretransform_ckpt_path: Annotated[
-        str | None,
+        StrictStr | None,
         Field(
             description="Optional checkpoint (.ckpt or .safetensors) loaded into the pretransform. With use_model_pretransform it overwrites the weights of the model's own pretransform (shared object).",
             min_length=1,
         ),
     ] = None
     save_pretransform: Annotated[
-        bool, Field(description="Store the pretransform's weights in checkpoints.")
+        StrictBool,
+        Field(description="Store the pretransform's weights in checkpoints."),
     ] = False
     source_keys: Annotated[
         list[SourceKey],
@@ -2030,23 +2105,23 @@ class SourceMixConditionerConfig(BaseModel):
         ),
     ] = []
     pre_encoded: Annotated[
-        bool, Field(description="The sources are already latents.")
+        StrictBool, Field(description="The sources are already latents.")
     ] = False
     allow_null_source: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Learn a null source used when a source is missing (needs source_length)."
         ),
     ] = False
     source_length: Annotated[
-        int | None,
+        StrictInt | None,
         Field(
             description="Latent length of the null source (required with allow_null_source).",
             ge=1,
         ),
     ] = None
     output_dim: Annotated[
-        int | None,
+        StrictInt | None,
         Field(
             description="Output width of this conditioner; absent = `conditioning.cond_dim`.",
             ge=1,
@@ -2060,7 +2135,7 @@ class Conditioning(BaseModel):
         populate_by_name=True,
     )
     cond_dim: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Default output_dim of every conditioner (the width the backbone's cond_token_dim / context_embedding_features must match).",
             ge=1,
@@ -2098,7 +2173,7 @@ class DiffusionCondModel(BaseModel):
         ),
     ]
     io_channels: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Channels of the diffusion input: the pretransform's latent channels, or the audio channels without one.",
             ge=1,
@@ -2124,7 +2199,7 @@ class ArcModelConfig(BaseModel):
         populate_by_name=True,
     )
     field_schema: Annotated[
-        str,
+        StrictStr,
         Field(
             alias="$schema",
             description="URI or path of the JSON Schema this file follows, for editors (e.g. `../schemas/config.schema.json`). Ignored by training.",
@@ -2135,7 +2210,7 @@ class ArcModelConfig(BaseModel):
         Field(description="Model type of this model."),
     ]
     sample_rate: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Sample rate (should equal the student's).",
             examples=[44100, 48000, 16000],
@@ -2146,7 +2221,9 @@ class ArcModelConfig(BaseModel):
     sample_size: Annotated[SampleSize | None, Field(description="Not read here.")] = (
         None
     )
-    audio_channels: Annotated[int, Field(description="Not read here.", ge=1, le=64)] = 2
+    audio_channels: Annotated[
+        StrictInt, Field(description="Not read here.", ge=1, le=64)
+    ] = 2
     model: Annotated[
         DiffusionCondModel,
         Field(description="The model (its weights come from the matching _ckpt key)."),
@@ -2171,13 +2248,13 @@ class ArcConfig(BaseModel):
         ),
     ] = None
     use_model_as_teacher: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Without teacher_model, build the teacher from this very config (loads every conditioner again)."
         ),
     ] = False
     teacher_model_ckpt: Annotated[
-        str | None,
+        StrictStr | None,
         Field(
             description="Lightning .ckpt whose state_dict holds the teacher's weights (weights_only, non-strict). Required whenever a teacher is built.",
             min_length=1,
@@ -2190,13 +2267,13 @@ class ArcConfig(BaseModel):
         ),
     ] = None
     use_model_as_discriminator: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Without discriminator_base_model, build the discriminator base from this very config."
         ),
     ] = False
     discriminator_base_ckpt: Annotated[
-        str | None,
+        StrictStr | None,
         Field(
             description="Optional .ckpt with the discriminator base's weights (weights_only, non-strict); null = as initialised.",
             min_length=1,

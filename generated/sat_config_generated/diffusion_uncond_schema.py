@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+)
 
 from .autoencoder_parts_schema import (
     AudiocraftPretrainedPretransform,
@@ -29,13 +37,13 @@ class DiffusionUncondTraining(BaseModel):
         populate_by_name=True,
     )
     learning_rate: Annotated[
-        float,
+        StrictFloat,
         Field(
             description="Adam learning rate (required: upstream indexes it).", gt=0.0
         ),
     ]
     pre_encoded: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="The dataset yields pre-encoded latents: the pretransform's encode is skipped (latents are still divided by its scale)."
         ),
@@ -51,7 +59,7 @@ class DiffusionUncondConfig(BaseModel):
         populate_by_name=True,
     )
     field_schema: Annotated[
-        str,
+        StrictStr,
         Field(
             alias="$schema",
             description="URI or path of the JSON Schema this file follows, for editors (e.g. `../schemas/config.schema.json`). Ignored by training.",
@@ -64,7 +72,7 @@ class DiffusionUncondConfig(BaseModel):
         ),
     ]
     sample_rate: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Audio sample rate in Hz. Forwarded to pretransforms, conditioners, losses and discriminators; audio is resampled to it when loading data.",
             examples=[44100, 48000, 16000],
@@ -73,7 +81,7 @@ class DiffusionUncondConfig(BaseModel):
         ),
     ]
     sample_size: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Length in samples of each training chunk and of demo generations. For latent models it must be a multiple of the pretransform's downsampling ratio.",
             examples=[65536, 2097152],
@@ -81,7 +89,7 @@ class DiffusionUncondConfig(BaseModel):
         ),
     ]
     audio_channels: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Channel count the data loader converts audio to (1 = mono, 2 = stereo). Must agree with the model's input channels.",
             ge=1,

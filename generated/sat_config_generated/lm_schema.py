@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+)
 from typing_extensions import TypeAliasType
 
 from .autoencoder_parts_schema import (
@@ -24,7 +32,9 @@ from .diffusion_parts_schema import (
     TransformerNormKwargs,
 )
 
-SlidingWindowItem = TypeAliasType("SlidingWindowItem", Annotated[int, Field(ge=-1)])
+SlidingWindowItem = TypeAliasType(
+    "SlidingWindowItem", Annotated[StrictInt, Field(ge=-1)]
+)
 
 
 class LMBackboneConfig(BaseModel):
@@ -32,72 +42,77 @@ class LMBackboneConfig(BaseModel):
         extra="forbid",
         populate_by_name=True,
     )
-    embed_dim: Annotated[int, Field(description="Transformer width.", ge=1)]
-    depth: Annotated[int, Field(description="Number of transformer blocks.", ge=1)]
+    embed_dim: Annotated[StrictInt, Field(description="Transformer width.", ge=1)]
+    depth: Annotated[
+        StrictInt, Field(description="Number of transformer blocks.", ge=1)
+    ]
     dim_heads: Annotated[
-        int, Field(description="Width of each attention head.", ge=1)
+        StrictInt, Field(description="Width of each attention head.", ge=1)
     ] = 64
     cross_attn_cond_dim: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Width of the cross-attention conditioning (`cross_attention_cond_ids`); > 0 enables cross-attention and needs project_cross_attn_cond.",
             ge=0,
         ),
     ] = 0
     prepend_cond_dim: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Width of the prepended conditioning (`prepend_cond_ids`).",
             ge=0,
         ),
     ] = 0
     project_cross_attn_cond: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Project cross-attention conditioning to embed_dim (must be true whenever cross_attn_cond_dim > 0)."
         ),
     ] = False
     global_cond_dim: Annotated[
-        int | None,
+        StrictInt | None,
         Field(
             description="Global-conditioning width of the blocks' adaptive norms; null = none (the LM never passes global conditioning).",
             ge=1,
         ),
     ] = None
     final_cross_attn_ix: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Index of the last block with cross-attention (-1 = every block).",
             ge=-1,
         ),
     ] = -1
     rotary_pos_emb: Annotated[
-        bool, Field(description="Rotary position embeddings.")
+        StrictBool, Field(description="Rotary position embeddings.")
     ] = True
     zero_init_branch_outputs: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Zero-initialise the attention and feed-forward output layers."
         ),
     ] = True
     conformer: Annotated[
-        bool, Field(description="Add a conformer convolution module to every block.")
+        StrictBool,
+        Field(description="Add a conformer convolution module to every block."),
     ] = False
     use_sinusoidal_emb: Annotated[
-        bool, Field(description="Add scaled sinusoidal absolute position embeddings.")
+        StrictBool,
+        Field(description="Add scaled sinusoidal absolute position embeddings."),
     ] = False
     use_abs_pos_emb: Annotated[
-        bool, Field(description="Add learned absolute position embeddings.")
+        StrictBool, Field(description="Add learned absolute position embeddings.")
     ] = False
     abs_pos_emb_max_length: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Maximum sequence length of the learned absolute positions.",
             ge=1,
         ),
     ] = 10000
     num_memory_tokens: Annotated[
-        int, Field(description="Learned memory tokens prepended to the sequence.", ge=0)
+        StrictInt,
+        Field(description="Learned memory tokens prepended to the sequence.", ge=0),
     ] = 0
     sliding_window: Annotated[
         list[SlidingWindowItem] | None,
@@ -108,11 +123,13 @@ class LMBackboneConfig(BaseModel):
         ),
     ] = None
     remove_norms: Annotated[
-        bool, Field(description="Replace the LayerNorms by DynamicTanh.")
+        StrictBool, Field(description="Replace the LayerNorms by DynamicTanh.")
     ] = False
-    add_rope: Annotated[bool, Field(description="Per-block rotary embedding.")] = False
+    add_rope: Annotated[
+        StrictBool, Field(description="Per-block rotary embedding.")
+    ] = False
     layer_scale: Annotated[
-        bool,
+        StrictBool,
         Field(description="LayerScale on the residual branches (turns zero-init off)."),
     ] = False
     attn_kwargs: Annotated[
@@ -130,14 +147,16 @@ class LMBackboneConfig(BaseModel):
 
 
 CrossAttentionCondId = TypeAliasType(
-    "CrossAttentionCondId", Annotated[str, Field(min_length=1)]
+    "CrossAttentionCondId", Annotated[StrictStr, Field(min_length=1)]
 )
 
 
-PrependCondId = TypeAliasType("PrependCondId", Annotated[str, Field(min_length=1)])
+PrependCondId = TypeAliasType(
+    "PrependCondId", Annotated[StrictStr, Field(min_length=1)]
+)
 
 
-GlobalCondId = TypeAliasType("GlobalCondId", Annotated[str, Field(min_length=1)])
+GlobalCondId = TypeAliasType("GlobalCondId", Annotated[StrictStr, Field(min_length=1)])
 
 
 class LMSpec(BaseModel):
@@ -191,15 +210,17 @@ class LMDemo(BaseModel):
         populate_by_name=True,
     )
     demo_every: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Steps between demos (a demo runs when (step - 1) % demo_every == 0).",
             ge=1,
         ),
     ] = 2000
-    num_demos: Annotated[int, Field(description="Generations per CFG scale.", ge=1)] = 8
+    num_demos: Annotated[
+        StrictInt, Field(description="Generations per CFG scale.", ge=1)
+    ] = 8
     demo_cfg_scales: Annotated[
-        list[float],
+        list[StrictFloat],
         Field(
             description="One demo set per classifier-free guidance scale.", min_length=1
         ),
@@ -218,14 +239,14 @@ class LMTraining(BaseModel):
         populate_by_name=True,
     )
     learning_rate: Annotated[
-        float | None,
+        StrictFloat | None,
         Field(
             description="Learning rate of the default optimizer (AdamW, betas 0.9/0.95, weight decay 0.1). Used only when optimizer_configs is absent (then required).",
             gt=0.0,
         ),
     ] = None
     use_ema: Annotated[
-        bool,
+        StrictBool,
         Field(
             description="Keep an EMA of the model (beta 0.99, updated every 10 steps)."
         ),
@@ -237,7 +258,8 @@ class LMTraining(BaseModel):
         ),
     ] = None
     pre_encoded: Annotated[
-        bool, Field(description="The dataset yields token codes instead of audio.")
+        StrictBool,
+        Field(description="The dataset yields token codes instead of audio."),
     ] = False
     demo: Annotated[
         LMDemo, Field(description="Demo options.", validate_default=True)
@@ -250,7 +272,7 @@ class LMConfig(BaseModel):
         populate_by_name=True,
     )
     field_schema: Annotated[
-        str,
+        StrictStr,
         Field(
             alias="$schema",
             description="URI or path of the JSON Schema this file follows, for editors (e.g. `../schemas/config.schema.json`). Ignored by training.",
@@ -261,7 +283,7 @@ class LMConfig(BaseModel):
         Field(description="Selects the language model, wrapper and demo callback."),
     ]
     sample_rate: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Audio sample rate in Hz. Forwarded to pretransforms, conditioners, losses and discriminators; audio is resampled to it when loading data.",
             examples=[44100, 48000, 16000],
@@ -270,7 +292,7 @@ class LMConfig(BaseModel):
         ),
     ]
     sample_size: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Length in samples of each training chunk and of demo generations. For latent models it must be a multiple of the pretransform's downsampling ratio.",
             examples=[65536, 2097152],
@@ -278,7 +300,7 @@ class LMConfig(BaseModel):
         ),
     ]
     audio_channels: Annotated[
-        int,
+        StrictInt,
         Field(
             description="Channel count the data loader converts audio to (1 = mono, 2 = stereo). Must agree with the model's input channels.",
             ge=1,

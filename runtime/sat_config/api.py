@@ -93,9 +93,7 @@ def load_config(source: Any):
     issues = _issues(doc, schemas.ROOT)
     if issues:
         _raise_or_warn(doc, issues)
-    from .models import training_config_adapter
-
-    return training_config_adapter().validate_python(doc.data)
+    return _typed(doc.data, "training_config_adapter")
 
 
 def load_dataset_config(source: Any):
@@ -104,9 +102,15 @@ def load_dataset_config(source: Any):
     issues = _issues(doc, schemas.DATASET)
     if issues:
         _raise_or_warn(doc, issues)
-    from .models import dataset_config_adapter
+    return _typed(doc.data, "dataset_config_adapter")
 
-    return dataset_config_adapter().validate_python(doc.data)
+
+def _typed(data: dict[str, Any], adapter: str) -> Any:
+    """The typed config of schema-valid ``data`` (numbers normalised by :func:`_document`): the
+    models skip the schema check they would run themselves (``SCHEMA_CHECKED``: it just ran)."""
+    from . import models
+
+    return getattr(models, adapter)().validate_python(data, context={models.SCHEMA_CHECKED: True})
 
 
 def dump(config: Any) -> dict[str, Any]:
