@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
 
 import sat_config
 from sat_config._schema_facts import SchemaFactError, defaults
-from sat_config._semantic import semantic_issues
+from sat_config._semantic import integral_floats_as_ints, semantic_issues
 from sat_config._validate import is_valid
+from test_engines import SEEDS, mutated_configs
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -808,6 +810,49 @@ def test_schema_valid_configs_never_crash_a_check(monkeypatch: pytest.MonkeyPatc
     with pytest.raises(KeyError):
         semantic_issues(lm(), schema_valid=True)
     assert semantic_issues(lm(), schema_valid=False) == []
+
+
+# Mutations that mostly keep a config schema-valid while changing what the checks compare.
+VALID_LEANING_OPS = ["integral_float", "all_ints_as_floats", "renumber", "flip", "delete",
+                     "resize"]
+
+
+@settings(max_examples=250, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(mutated_configs(seeds=[*SEEDS, *(base() for base in BASES.values())],
+                       ops=VALID_LEANING_OPS))
+def test_semantic_checks_never_raise_on_schema_valid_mutants(cfg: dict) -> None:
+    """Integral floats (2.0 is an integer to JSON Schema), other numbers, missing keys, other
+    array lengths: the checks report issues, they never crash (nor does `sat-config validate`)."""
+    assume(is_valid(cfg))
+    raw = semantic_issues(cfg, schema_valid=True)
+    assert raw == semantic_issues(integral_floats_as_ints(cfg), schema_valid=True, normalized=True)
+    sat_config.validate(cfg)
+    sat_config.validate(json.dumps(cfg))
+
+
+def test_integral_float_depth_is_an_integer() -> None:
+    """dance_diffusion with depth 2.0: schema-valid, and the DAU1d checks slice by depth."""
+    path = REPO / "tests" / "corpus" / "upstream" / \
+        "model_configs__dance_diffusion__dance_diffusion_base.json"
+    cfg = json.loads(path.read_text())
+    cfg["model"]["config"]["depth"] = 2.0
+    assert is_valid(cfg)
+    assert semantic_issues(cfg, schema_valid=True) == \
+        semantic_issues({**cfg, "model": {**cfg["model"], "config": {
+            **cfg["model"]["config"], "depth": 2}}}, schema_valid=True)
+    assert sat_config.validate(cfg) == []
+    assert cfg["model"]["config"]["depth"] == 2.0 and type(cfg["model"]["config"]["depth"]) is float
+
+
+def test_integral_floats_as_ints_copies_only_what_changes() -> None:
+    data = {"a": [1.0, 2.5, {"b": 3.0}], "c": {"d": [1, 2]}, "e": True, "f": 1e20}
+    out = integral_floats_as_ints(data)
+    assert out == {"a": [1, 2.5, {"b": 3}], "c": {"d": [1, 2]}, "e": True, "f": 10 ** 20}
+    assert [type(v) for v in out["a"]] == [int, float, dict] and type(out["f"]) is int
+    assert out["c"] is data["c"] and data["a"][0] == 1.0 and type(data["a"][0]) is float
+    plain = {"a": [1, 2.5], "b": "x"}
+    assert integral_floats_as_ints(plain) is plain
 
 
 # --- schema facts ---------------------------------------------------------------------------
