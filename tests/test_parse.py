@@ -54,7 +54,8 @@ def test_core_tags_give_plain_values() -> None:
                 'e: !!bool "false"\nf: !!map {g: !!seq [1]}\n')
     assert doc.data == {"learning_rate": "1e-4", "b": 1.0, "c": 31, "d": None, "e": False,
                         "f": {"g": [1]}}
-    assert type(doc.data["b"]) is float
+    assert type(_yaml.parse_yaml("b: !!float 1\n", None)[0]["b"]) is float
+    assert type(doc.data["b"]) is int  # JSON Schema's reading: 1.0 is the integer 1
     issues = sat_config.validate("model_type: lm\nx: !!int 1.5\ny: !!bool yes\n")
     assert [(i.path, i.message) for i in issues] == [("$.x", "'1.5' is not a valid !!int"),
                                                      ("$.y", "'yes' is not a valid !!bool")]
@@ -192,8 +193,11 @@ def test_undecodable_bytes_are_a_config_error() -> None:
     ("", None),
 ])
 def test_plain_scalars_follow_the_yaml_1_2_core_schema(text: str, value) -> None:
-    got = parse(f"v: {text}\n").data["v"]
-    assert got == value and type(got) is type(value)
+    data, _ = _yaml.parse_yaml(f"v: {text}\n", None)  # the reader itself, before 2.0 -> 2
+    assert data["v"] == value and type(data["v"]) is type(value)
+    got = parse(f"v: {text}\n").data["v"]  # a document: numbers as JSON Schema reads them
+    assert got == value and type(got) is (int if type(value) is float and value.is_integer()
+                                          else type(value))
 
 
 def test_underscored_number_is_a_type_error() -> None:
@@ -287,3 +291,15 @@ def test_files_over_a_mebibyte_are_refused(tmp_path) -> None:
     path = tmp_path / "big.json"
     path.write_text('{"a": "' + "x" * 2**21 + '"}')
     assert [i.rule for i in sat_config.validate(path)] == ["size"]
+
+
+@pytest.mark.parametrize("source", [{"a": [1.0, {"b": 2.5, "c": 3e3}], "d": "x"},
+                                    '{"a": [1.0, {"b": 2.5, "c": 3e3}], "d": "x"}',
+                                    "a: [1.0, {b: 2.5, c: 3e3}]\nd: x\n"])
+def test_documents_read_integral_floats_as_json_schema_does(source) -> None:
+    before = repr(source)
+    data = parse(source).data
+    assert data == {"a": [1, {"b": 2.5, "c": 3000}], "d": "x"}
+    assert [type(data["a"][0]), type(data["a"][1]["c"]), type(data["a"][1]["b"])] == \
+        [int, int, float]
+    assert repr(source) == before  # the caller's dict is not modified

@@ -88,8 +88,7 @@ def parse(source: Any, *, fmt: str | None = None) -> Document:
     """Parse ``source``: a dict, a path (``str``/``Path``), an open file (binary or text, e.g.
     ``sys.stdin.buffer``) or JSON/YAML text. ``fmt`` ("json"/"yaml") overrides detection."""
     if isinstance(source, Mapping):
-        data = dict(source)
-        check_tree(data, None)
+        data = _numbers_as_json_schema(dict(source), None)
         return Document(data=data, source=None, fmt="dict")
     if hasattr(source, "read"):
         name = getattr(source, "name", None)
@@ -173,7 +172,7 @@ def parse_text(text: str, *, fmt: str = "json", source: str | None = None) -> Do
     else:
         data = _parse_json(text, source)
         doc = Document(data=data, source=source, text=text, fmt="json")
-    check_tree(data, doc)
+    doc.data = _numbers_as_json_schema(data, doc)
     return doc
 
 
@@ -245,32 +244,68 @@ def _parse_json(text: str, source: str | None) -> Any:
 _JSON_SCALARS = frozenset((str, int, bool, type(None)))
 
 
-def _is_plain_json(root: dict) -> bool:
+def _is_plain_json(root: dict) -> bool | None:
     """Fast scan (runs on every load): JSON values only, finite floats, bounded depth.
 
+    None when something else is found; else whether an integral float (``2.0``) occurs.
     ``"".join(keys)`` is a C-speed way to ask "are all keys strings?" (it raises otherwise).
     """
     stack = [(root, 0)]
     isfinite, scalars = math.isfinite, _JSON_SCALARS
+    integral = False
     while stack:
         value, depth = stack.pop()
         if depth > MAX_DEPTH:
-            return False
+            return None
         if type(value) is dict:
             try:
                 "".join(value)
             except TypeError:
-                return False
+                return None
         for child in value.values() if type(value) is dict else value:
             kind = type(child)
             if kind is dict or kind is list:
                 stack.append((child, depth + 1))
             elif kind is float:
                 if not isfinite(child):
-                    return False
+                    return None
+                integral = integral or child.is_integer()
             elif kind not in scalars:
-                return False
-    return True
+                return None
+    return integral
+
+
+def integral_floats_as_ints(data: Any) -> Any:
+    """``data`` with every integral float (``2.0``, ``1e3``) replaced by the int it equals.
+
+    JSON Schema counts ``2.0`` as an integer, Python does not (``range(2.0)`` fails). The input is
+    never modified: containers holding such a float are copied, everything else is shared, and
+    ``data`` itself comes back when nothing changes. Parsed documents are read this way already.
+    """
+    kind = type(data)
+    if kind is float:
+        return int(data) if data.is_integer() else data
+    return _ints(data) if kind is dict or kind is list else data
+
+
+def _ints(node: dict | list) -> dict | list:
+    out = None
+    for key, value in node.items() if type(node) is dict else enumerate(node):
+        kind = type(value)
+        if kind is float:
+            if not value.is_integer():
+                continue
+            new: Any = int(value)
+        elif kind is dict or kind is list:
+            new = _ints(value)
+            if new is value:
+                continue
+        else:
+            continue
+        if out is None:
+            out = node.copy()
+        out[key] = new
+    return node if out is None else out
 
 
 def check_tree(data: Any, doc: Document | None, *, scan: bool = True) -> None:
@@ -279,17 +314,31 @@ def check_tree(data: Any, doc: Document | None, *, scan: bool = True) -> None:
     The fast scan answers the common case; only a document that fails it is walked again with
     paths, to name every offending value. Iterative: no recursion limit.
     """
+    _checked_tree(data, doc, scan=scan)
+
+
+def _numbers_as_json_schema(data: dict, doc: Document | None) -> dict:
+    """Check ``data`` and read its numbers as JSON Schema does: one scan, a copy only when an
+    integral float needs to become an int (every later step then sees ``2`` for ``2.0``)."""
+    return _ints(data) if _checked_tree(data, doc) else data
+
+
+def _checked_tree(data: Any, doc: Document | None, *, scan: bool = True) -> bool:
+    """:func:`check_tree`, answering whether ``data`` holds an integral float."""
     source = doc.source if doc else None
     if not isinstance(data, dict):
         kind = type(data).__name__ if data is not None else "null"
         where = doc.position(()) if doc else None
         raise _fail(f"the config must be an object (mapping) at the top level, not {kind}",
                     source, "type", *(where or (None, None)))
-    if scan and _is_plain_json(data):
-        return
+    if scan:
+        integral = _is_plain_json(data)
+        if integral is not None:
+            return integral
     issues = [_located(doc, source, *problem) for problem in _value_problems(data)]
     if issues:
         _raise_all(issues, source)
+    return _ints(data) is not data
 
 
 def _located(doc: Document | None, source: str | None, path: PathTuple, message: str,

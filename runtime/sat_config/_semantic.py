@@ -15,6 +15,7 @@ from importlib import import_module
 from typing import Any
 
 from ._errors import Issue
+from ._parse import integral_floats_as_ints
 
 Check = Callable[[dict[str, Any]], list[Issue]]
 
@@ -30,55 +31,6 @@ _CHECKS = {
     "diffusion_autoencoder": ("_semantic_dae", "dae_checks"),
     "lm": ("_semantic_lm", "lm_checks"),
 }
-
-
-def integral_floats_as_ints(data: Any) -> Any:
-    """``data`` with every integral float (``2.0``, ``1e3``) replaced by the int it equals.
-
-    JSON Schema counts ``2.0`` as an integer, Python does not (``range(2.0)`` fails). The input is
-    never modified: containers holding such a float are copied, everything else is shared, and
-    ``data`` itself comes back when nothing changes (the usual case, found by one fast scan).
-    """
-    kind = type(data)
-    if kind is float:
-        return int(data) if data.is_integer() else data
-    if (kind is dict or kind is list) and _has_integral_float(data):
-        return _ints(data)
-    return data
-
-
-def _has_integral_float(root: dict | list) -> bool:
-    stack = [root]
-    pop, push = stack.pop, stack.append
-    while stack:
-        node = pop()
-        for value in node.values() if type(node) is dict else node:
-            kind = type(value)
-            if kind is dict or kind is list:
-                push(value)
-            elif kind is float and value.is_integer():
-                return True
-    return False
-
-
-def _ints(node: dict | list) -> dict | list:
-    out = None
-    for key, value in node.items() if type(node) is dict else enumerate(node):
-        kind = type(value)
-        if kind is float:
-            if not value.is_integer():
-                continue
-            new: Any = int(value)
-        elif kind is dict or kind is list:
-            new = _ints(value)
-            if new is value:
-                continue
-        else:
-            continue
-        if out is None:
-            out = node.copy()
-        out[key] = new
-    return node if out is None else out
 
 
 @cache

@@ -8,7 +8,7 @@ from typing import Any
 from . import schemas
 from ._errors import ConfigError, Issue, UnknownModelTypeError
 from ._parse import Document, check_tree, parse
-from ._semantic import integral_floats_as_ints, semantic_issues
+from ._semantic import semantic_issues
 from ._validate import is_valid, schema_issues
 
 
@@ -17,11 +17,9 @@ class ConfigWarning(UserWarning):
 
 
 def _document(source: Any) -> Document:
-    """The parsed document, its numbers read as JSON Schema reads them (``2.0`` is the integer
-    2) once for every later step: schema, semantic checks and typed models."""
-    doc = parse(source)
-    doc.data = integral_floats_as_ints(doc.data)
-    return doc
+    """The parsed document; its numbers are read as JSON Schema reads them (``2.0`` is the
+    integer 2) once, for every later step: schema, semantic checks and typed models."""
+    return parse(source)
 
 
 def _issues(doc: Document, kind: str) -> list[Issue]:

@@ -59,16 +59,15 @@ def schema_checked(data: Any, kind: str, title: str) -> Any:
     """
     from ._errors import ConfigError
     from ._parse import parse
-    from ._semantic import integral_floats_as_ints
     from ._validate import is_valid, schema_issues
 
     try:
-        doc = parse(data)  # a shallow copy, checked to hold JSON values only
+        doc = parse(data)  # checked to hold JSON values only; 2.0 read as 2
     except ConfigError as exc:
         raise _validation_error(title, exc.issues, data) from None
     if not is_valid(doc.data, kind):
         raise _validation_error(title, schema_issues(doc, kind), doc.data)
-    return integral_floats_as_ints(doc.data)
+    return doc.data
 
 
 def _validation_error(title: str, issues: list[Issue], data: Any) -> ValidationError:
