@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
@@ -23,11 +23,12 @@ function blocks(title) {
 
 const example = (kind) => corpus().find((c) => c.valid && c.kind === kind && c.name.endsWith(".json"));
 
-test("the Node + ajv example in the README is readme-example.mjs, and it works", () => {
+test("the Node + ajv example in the README is readme-example.mjs, and it works", (t) => {
   const [code, usage] = blocks("Validate from another language");
   assert.equal(code.lang, "js");
   assert.equal(code.text, readFileSync(new URL("./readme-example.mjs", import.meta.url), "utf8"));
   const dir = mkdtempSync(join(tmpdir(), "sat-config-readme-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const good = example("config");
   const bad = join(dir, "model_config.json");
   writeFileSync(bad, JSON.stringify({ ...good.data, training: { ...good.data.training, learning_rat: 1e-4 } }));

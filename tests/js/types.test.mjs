@@ -3,7 +3,7 @@
 // misspelled key, an unknown model_type or a quoted number is rejected.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import ts from "typescript";
@@ -37,6 +37,7 @@ function typecheck(name) {
       .map((d) => `${d.file.getLineAndCharacterOfPosition(d.start).line + 1}: TS${d.code} ${ts.flattenDiagnosticMessageText(d.messageText, " ")}`)]));
     const library = ts.getPreEmitDiagnostics(program).filter((d) => !files.some(([, f]) => d.file?.fileName === f));
     results.types = library.map((d) => ts.flattenDiagnosticMessageText(d.messageText, " "));
+    rmSync(dir, { recursive: true, force: true });  // the program has read every source
   }
   return results[name];
 }
