@@ -273,49 +273,6 @@ def test_integral_floats_are_integers() -> None:
 # --- parts generated from the schema (hypothesis-jsonschema) ----------------------------------
 
 
-def _install_hypothesis_jsonschema_shim() -> bool:
-    """hypothesis-jsonschema 0.23 draws object keys with ``many(...).more()``, a Hypothesis
-    internal that newer Hypothesis replaced by a context manager; give it the old interface.
-    False when neither works (the generated-part tests then skip)."""
-    try:
-        import hypothesis.internal.conjecture.utils as cu
-        import hypothesis_jsonschema._from_schema as hjs
-    except ImportError:
-        return False
-    if hasattr(cu.many, "more"):
-        return True
-    if not (hasattr(cu, "_calc_p_continue") and hasattr(hjs, "cu")):
-        return False
-
-    class Many:
-        def __init__(self, data: Any, min_size: int, max_size: float, average_size: float):
-            self.data, self.min_size, self.max_size = data, min_size, max_size
-            self.p_continue = cu._calc_p_continue(average_size - min_size, max_size - min_size)
-            self.count = self.rejections = 0
-
-        def more(self) -> bool:
-            if self.count < self.min_size:
-                self.count += 1
-                return True
-            if self.count >= self.max_size or self.rejections > 2 * self.count + 10:
-                return False
-            if self.data.draw_boolean(self.p_continue):
-                self.count += 1
-                return True
-            return False
-
-        def reject(self) -> None:
-            self.count -= 1
-            self.rejections += 1
-
-    class Utils:
-        many = Many
-
-    hjs.cu = Utils
-    return True
-
-
-HYPOTHESIS_JSONSCHEMA = _install_hypothesis_jsonschema_shim()
 _ANNOTATIONS = {"description", "markdownDescription", "title", "default", "examples",
                 "enumDescriptions", "defaultSnippets", "discriminator", "$comment", "$id",
                 "$schema", "$defs", "deprecated"}
@@ -427,16 +384,11 @@ def _part_strategy(name: str, pointer: str):
     return _STRATEGIES[key]
 
 
-needs_generator = pytest.mark.skipif(not HYPOTHESIS_JSONSCHEMA,
-                                     reason="hypothesis-jsonschema cannot run with this Hypothesis")
-
-
 @pytest.mark.parametrize("part", sorted(PARTS), ids="{0[0]}#{0[1]}".format)
 def test_every_generated_part_has_a_place_in_the_seeds(part: tuple[str, str]) -> None:
     assert _targets(*PARTS[part])
 
 
-@needs_generator
 @settings(max_examples=120, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                                  HealthCheck.data_too_large])
@@ -457,7 +409,7 @@ def _dataset_verdicts(data: Any) -> dict[str, bool]:
 
 @st.composite
 def dataset_configs(draw) -> dict:
-    if HYPOTHESIS_JSONSCHEMA and draw(st.booleans()):
+    if draw(st.booleans()):
         doc = draw(_part_strategy("dataset", ""))
     else:
         doc = copy.deepcopy(draw(st.sampled_from(DATASET_SEEDS)))
