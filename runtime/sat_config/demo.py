@@ -41,8 +41,8 @@ def _summary(run: Path) -> None:
                           ("demos/*.png", "spectrogram")):
         for path in sorted(run.glob(pattern)):
             print(f"  {what:12s} {path}")
-    logs = sorted(run.glob("logs/version_*/metrics.csv"))
-    if logs:
+    logs = sorted(run.glob("logs/version_*/metrics.csv"), key=lambda p: p.stat().st_mtime)
+    if logs:  # this run's: the newest (version_10 sorts before version_2 by name)
         with logs[-1].open() as f:
             values = [float(r["train/mrstft_loss"]) for r in csv.DictReader(f)
                       if r.get("train/mrstft_loss")]
