@@ -7,12 +7,13 @@
 3. Wrapper overhead: the wrapper's step (inside a Lightning Trainer) / a hand-written loop over
    the same model, losses and optimisers; target <= 1.05x.
 
-Usage: python benchmarks/bench_training.py [--steps N] [--threads T]
+Usage: python benchmarks/bench_training.py [--steps N] [--rounds R] [--threads T]
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import statistics
@@ -23,6 +24,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 SA2_VAE = REPO / "tests" / "corpus" / "upstream" / "model_configs__autoencoders__stable_audio_2_0_vae.json"
+
+
+WARMUP = 4  # untimed steps per run: a fresh model's first steps are slow (allocations)
 
 
 def sa2_config(use_ema: bool, default_losses: bool) -> dict:
@@ -134,18 +138,22 @@ def _progress(what: str, times: list[float]) -> None:
     print(f"  {what} step {len(times) - 1}: {times[-1]:.2f} s", file=sys.stderr, flush=True)
 
 
-def _summary(times: list[float], warmup: int) -> tuple[float, float, float]:
-    """(seconds per step, autoencoder step, discriminator step): medians per step type, since
-    the two alternate and differ ~2x (a median over the mix jumps between them); per step =
-    their mean."""
-    gen = statistics.median(t for i, t in enumerate(times) if i >= warmup and i % 2 == 0)
-    disc = statistics.median(t for i, t in enumerate(times) if i >= warmup and i % 2 == 1)
+def _summary(runs: list[list[float]], warmup: int) -> tuple[float, float, float]:
+    """(seconds per step, autoencoder step, discriminator step) over several runs: medians per
+    step type, since the two alternate and differ ~2x (a median over the mix jumps between
+    them); per step = their mean."""
+    gen = statistics.median(t for times in runs for i, t in enumerate(times)
+                            if i >= warmup and i % 2 == 0)
+    disc = statistics.median(t for times in runs for i, t in enumerate(times)
+                             if i >= warmup and i % 2 == 1)
     return (gen + disc) / 2, gen, disc
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=16, help="timed steps (after 2 warm-up)")
+    parser.add_argument("--steps", type=int, default=8, help="timed steps per run (after the warm-up)")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="runs of each side, in alternating order")
     parser.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1))
     args = parser.parse_args()
     warnings.simplefilter("ignore")
@@ -164,11 +172,20 @@ def main() -> None:
     import sat_config
 
     typed = sat_config.load_config(sa2_config(use_ema=True, default_losses=True))
-    batches = _batches(typed, args.steps + 2)
-    wrapped = _summary(wrapper_steps(typed, batches), 2)
-    manual = _summary(hand_written_steps(typed, batches), 2)
+    batches = _batches(typed, args.steps + WARMUP)
+    # torch's CPU kernels keep speeding up over the first dozen steps of a process (allocator,
+    # oneDNN primitive caches): one untimed run first, then alternate the order round by round,
+    # so a drifting machine favours neither side
+    hand_written_steps(typed, batches)
+    runs: dict[str, list[list[float]]] = {"wrapper": [], "hand": []}
+    for r in range(args.rounds):
+        for side in (("wrapper", "hand") if r % 2 == 0 else ("hand", "wrapper")):
+            steps = wrapper_steps if side == "wrapper" else hand_written_steps
+            gc.collect()  # the previous run's model, optimisers and trainer
+            runs[side].append(steps(typed, batches))
+    wrapped, manual = _summary(runs["wrapper"], WARMUP), _summary(runs["hand"], WARMUP)
     print(f"training step, SA 2.0 VAE, 16384 samples, batch 1, CPU x{args.threads} threads, "
-          f"default losses, EMA:")
+          f"default losses, EMA ({args.rounds} x {args.steps} steps each):")
     print(f"  wrapper      {wrapped[0]:.2f} s/step (autoencoder steps {wrapped[1]:.2f} s, "
           f"discriminator steps {wrapped[2]:.2f} s)   (upstream ~4.6 s on 2 cores)")
     print(f"  hand-written {manual[0]:.2f} s/step (autoencoder steps {manual[1]:.2f} s, "
