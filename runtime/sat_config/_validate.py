@@ -135,11 +135,8 @@ def _issues(error, family: str) -> Iterator[Issue]:
     if error.validator in ("oneOf", "anyOf") and error.context:
         tag = _shared_tag(error)
         if tag is not None:  # every alternative refuses this key's value: name them all
-            options = _tag_values(error, tag)
-            got = error.instance[tag]
-            hint = _did_you_mean(got, options) if isinstance(got, str) else None
-            yield Issue(json_path((*error.absolute_path, tag)),
-                        f"{json.dumps(got)} is not one of {json.dumps(options)}", "enum", hint)
+            yield _not_one_of(json_path((*error.absolute_path, tag)), error.instance[tag],
+                              _tag_values(error, tag), "enum")
             return
         branch = _best_branch(error)
         if branch is not None:
@@ -226,18 +223,13 @@ def _convert(error, family: str) -> Iterator[Issue]:
                 yield Issue(json_path((*path, tag)), f"{tag!r} is required", "required",
                             f"one of: {', '.join(options)}" if options else None)
             else:
-                got = instance[tag]
-                hint = _did_you_mean(got, options) if isinstance(got, str) else None
-                yield Issue(json_path((*path, tag)), f"{got!r} is not one of {options}", "enum",
-                            hint)
+                yield _not_one_of(json_path((*path, tag)), instance[tag], options, "enum")
             return
     if kind in ("enum", "const"):
         options = value if kind == "enum" else [value]
-        hint = _did_you_mean(instance, [o for o in options if isinstance(o, str)]) \
-            if isinstance(instance, str) else None
-        if hint is None and len(options) == 1 and schema.get("description"):
-            hint = schema["description"]  # a key pinned to one value says why
-        yield Issue(where, f"{json.dumps(instance)} is not one of {json.dumps(options)}", kind, hint)
+        # a key pinned to one value says why
+        why = schema.get("description") if len(options) == 1 else None
+        yield _not_one_of(where, instance, options, kind, why)
         return
     if kind == "type":
         expected = " or ".join(value) if isinstance(value, list) else value
@@ -304,6 +296,14 @@ def _type_hint(instance: Any, expected: Any) -> str | None:
     if isinstance(instance, float) and "integer" in want:
         return "write a whole number"
     return None
+
+
+def _not_one_of(where: str, got: Any, options: list, rule: str, why: str | None = None) -> Issue:
+    """``got`` is none of ``options``: a near-miss string gets "did you mean", else ``why``."""
+    strings = [o for o in options if isinstance(o, str)]
+    hint = _did_you_mean(got, strings) if isinstance(got, str) else None
+    return Issue(where, f"{json.dumps(got)} is not one of {json.dumps(options)}", rule,
+                 hint or why)
 
 
 def _did_you_mean(word: str, options: list[str] | tuple[str, ...]) -> str | None:
