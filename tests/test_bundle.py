@@ -150,7 +150,7 @@ def test_type_lists_name_the_default_type_first(built) -> None:
 
 
 def test_bundle_path_in_a_checkout() -> None:
-    assert bundle.bundle_path() == COMMITTED
+    assert schemas.bundle_path() == COMMITTED
 
 
 # --- installed from a wheel -------------------------------------------------------------------

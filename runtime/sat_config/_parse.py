@@ -308,23 +308,19 @@ def _ints(node: dict | list) -> dict | list:
     return node if out is None else out
 
 
-def check_tree(data: Any, doc: Document | None, *, scan: bool = True) -> None:
-    """Root must be an object; only JSON values (no NaN/Infinity); nesting bounded.
+def _numbers_as_json_schema(data: dict, doc: Document | None) -> dict:
+    """Check ``data`` and read its numbers as JSON Schema does: one scan, a copy only when an
+    integral float needs to become an int (every later step then sees ``2`` for ``2.0``)."""
+    return _ints(data) if check_tree(data, doc) else data
+
+
+def check_tree(data: Any, doc: Document | None, *, scan: bool = True) -> bool:
+    """Root must be an object; only JSON values (no NaN/Infinity); nesting bounded. Answers
+    whether ``data`` holds an integral float.
 
     The fast scan answers the common case; only a document that fails it is walked again with
     paths, to name every offending value. Iterative: no recursion limit.
     """
-    _checked_tree(data, doc, scan=scan)
-
-
-def _numbers_as_json_schema(data: dict, doc: Document | None) -> dict:
-    """Check ``data`` and read its numbers as JSON Schema does: one scan, a copy only when an
-    integral float needs to become an int (every later step then sees ``2`` for ``2.0``)."""
-    return _ints(data) if _checked_tree(data, doc) else data
-
-
-def _checked_tree(data: Any, doc: Document | None, *, scan: bool = True) -> bool:
-    """:func:`check_tree`, answering whether ``data`` holds an integral float."""
     source = doc.source if doc else None
     if not isinstance(data, dict):
         kind = type(data).__name__ if data is not None else "null"

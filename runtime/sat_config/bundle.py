@@ -42,7 +42,6 @@ FILE_NAME = schemas.BUNDLE_FILE
 BUNDLE_ID = schemas.BASE_URI + FILE_NAME
 COMMITTED = schemas.BUNDLE_IN_CHECKOUT
 """Where ``--write`` puts the bundle, relative to the repository root."""
-bundle_path = schemas.bundle_path
 
 # Keywords whose values are data, not schemas: a "$ref" key inside them is not a reference.
 DATA_KEYWORDS = frozenset({"const", "enum", "default", "examples", "defaultSnippets",

@@ -98,9 +98,15 @@ def _value_at(data: Any, loc: tuple) -> Any:
     return data
 
 
-def _already_checked(info: ValidationInfo) -> bool:
+def _schema_first(data: Any, info: ValidationInfo, kind: str, title: str) -> Any:
+    """What a top-level config builds from: ``data`` checked by schema ``kind``, unless the
+    validation context says that has been done. Not a mapping: pydantic rejects it, as the
+    schema (``type: object``) does."""
     context = info.context
-    return isinstance(context, Mapping) and context.get(SCHEMA_CHECKED) is True
+    if not isinstance(data, Mapping) or (isinstance(context, Mapping)
+                                         and context.get(SCHEMA_CHECKED) is True):
+        return data
+    return schema_checked(data, kind, title)
 
 
 class _SchemaChecked(BaseModel):
@@ -111,11 +117,7 @@ class _SchemaChecked(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _json_schema_first(cls, data: Any, info: ValidationInfo) -> Any:
-        # Not a mapping (or an instance, which never reaches here): pydantic rejects it, as the
-        # schema (type: object) does.
-        if not isinstance(data, Mapping) or _already_checked(info):
-            return data
-        return schema_checked(data, cls.__schema_name__, cls.__name__)
+        return _schema_first(data, info, cls.__schema_name__, cls.__name__)
 
 
 class AutoencoderConfig(_SchemaChecked, _autoencoder.AutoencoderConfig):
@@ -173,14 +175,8 @@ TrainingConfig = TypeAliasType(
 del _union_field
 
 
-def _dataset_schema_first(data: Any, info: ValidationInfo) -> Any:
-    if not isinstance(data, Mapping) or _already_checked(info):
-        return data
-    return schema_checked(data, "dataset", "DatasetConfig")
-
-
-DatasetConfig = TypeAliasType(
-    "DatasetConfig", Annotated[_dataset.DatasetConfig, BeforeValidator(_dataset_schema_first)])
+DatasetConfig = TypeAliasType("DatasetConfig", Annotated[_dataset.DatasetConfig, BeforeValidator(
+    lambda data, info: _schema_first(data, info, "dataset", "DatasetConfig"))])
 """A dataset config (``--dataset-config``), schema-checked like the model configs."""
 
 
