@@ -118,49 +118,45 @@ def _stft_kwargs(config) -> dict[str, Any]:
     return kwargs
 
 
-def _split_scale(kwargs: dict[str, Any]) -> tuple[dict[str, Any], list[int] | None]:
-    """(kwargs for a linear-scale loss, mel bins per resolution or None)."""
-    if kwargs.get("scale") != "mel":
-        return kwargs, None
-    return {**kwargs, "scale": None, "n_bins": None}, list(kwargs["n_bins"])
+def _spectral_loss(cls: type, config, sample_rate: int,
+                   resolutions: Callable[[nn.Module], nn.Module] = _identity) -> nn.Module:
+    """``cls`` (an auraloss multi-resolution loss) from a typed STFT-loss config.
 
-
-def _use_mel_bins(mrstft_loss: nn.Module, kwargs: dict[str, Any], sample_rate: int,
-                  bins: list[int] | None) -> None:
-    """Give each resolution its own mel bin count, as upstream's vendored auraloss does
-    (``n_bins`` is a list there; PyPI's auraloss takes one count for every resolution)."""
-    if bins is None:
-        return
+    A mel scale gets one bin count per resolution, as upstream's vendored auraloss does (its
+    ``n_bins`` is a list; PyPI's auraloss takes one count for every resolution): the loss is
+    built linear, then each resolution of ``resolutions(loss)`` is rebuilt with its own count.
+    """
     from auraloss.freq import MultiResolutionSTFTLoss
 
-    single = {k: v for k, v in kwargs.items()
-              if k not in ("fft_sizes", "hop_sizes", "win_lengths", "n_bins")}
-    sizes = zip(mrstft_loss.fft_sizes, mrstft_loss.hop_sizes, mrstft_loss.win_lengths, bins)
-    for i, (fft, hop, win, n_bins) in enumerate(sizes):
-        mrstft_loss.stft_losses[i] = MultiResolutionSTFTLoss(
-            [fft], [hop], [win], sample_rate=sample_rate, n_bins=n_bins, **single).stft_losses[0]
+    kwargs = _stft_kwargs(config)
+    bins = list(kwargs["n_bins"]) if kwargs.get("scale") == "mel" else None
+    loss = cls(sample_rate=sample_rate, **({**kwargs, "scale": None, "n_bins": None}
+                                           if bins else kwargs))
+    if bins:
+        multi = resolutions(loss)
+        single = {k: v for k, v in kwargs.items()
+                  if k not in ("fft_sizes", "hop_sizes", "win_lengths", "n_bins")}
+        sizes = zip(multi.fft_sizes, multi.hop_sizes, multi.win_lengths, bins)
+        for i, (fft, hop, win, n_bins) in enumerate(sizes):
+            multi.stft_losses[i] = MultiResolutionSTFTLoss(
+                [fft], [hop], [win], sample_rate=sample_rate, n_bins=n_bins,
+                **single).stft_losses[0]
+    return loss
 
 
 def mrstft(config, sample_rate: int) -> nn.Module:
     """auraloss MultiResolutionSTFTLoss from a typed ``AutoencoderStftLossConfig``."""
     from auraloss.freq import MultiResolutionSTFTLoss
 
-    kwargs = _stft_kwargs(config)
-    linear, bins = _split_scale(kwargs)
-    loss = MultiResolutionSTFTLoss(sample_rate=sample_rate, **linear)
-    _use_mel_bins(loss, kwargs, sample_rate, bins)
-    return loss
+    return _spectral_loss(MultiResolutionSTFTLoss, config, sample_rate)
 
 
 def sum_and_difference_stft(config, sample_rate: int) -> nn.Module:
     """auraloss SumAndDifferenceSTFTLoss (mid/side spectra of a stereo pair)."""
     from auraloss.freq import SumAndDifferenceSTFTLoss
 
-    kwargs = _stft_kwargs(config)
-    linear, bins = _split_scale(kwargs)
-    loss = SumAndDifferenceSTFTLoss(sample_rate=sample_rate, **linear)
-    _use_mel_bins(loss.mrstft, kwargs, sample_rate, bins)
-    return loss
+    return _spectral_loss(SumAndDifferenceSTFTLoss, config, sample_rate,
+                          lambda loss: loss.mrstft)
 
 
 def spectral_inputs(terms: list[Term], spectral, sample_rate: int) -> SpectralInputs:
