@@ -28,7 +28,7 @@ def per_call(fn, repeat: int = 7) -> float:
 
 def main() -> None:
     import sat_config
-    from sat_config._validate import _py_validator
+    from sat_config.schema.engine import _py_validator
 
     models = sorted(UPSTREAM.glob("model_configs__*.json"), key=lambda p: p.stat().st_size)
     largest = models[-1]
@@ -40,9 +40,9 @@ def main() -> None:
     t_load_text = per_call(lambda: sat_config.load_config(text))
     # where the time goes: the value scan, jsonschema-rs, the semantic checks, pydantic
     from sat_config import models
-    from sat_config._parse import parse
-    from sat_config._semantic import semantic_issues
-    from sat_config._validate import is_valid
+    from sat_config.parsing.document import parse
+    from sat_config.checks import semantic_issues
+    from sat_config.schema.engine import is_valid
 
     parsed = parse(data).data  # as load_config's later steps see it (2.0 read as 2)
     adapter, checked = models.training_config_adapter(), {models.SCHEMA_CHECKED: True}

@@ -19,9 +19,11 @@ import jsonschema_rs
 import pytest
 from jsonschema import Draft202012Validator
 
-from sat_config import bundle, cli, schemas
-from sat_config._parse import parse
-from sat_config._validate import is_valid
+from sat_config import cli
+from sat_config.schema import bundle
+from sat_config.schema import files as schemas
+from sat_config.parsing.document import parse
+from sat_config.schema.engine import is_valid
 from conftest import CORPUS, REPO, example_files, invalid_cases, valid_cases
 
 COMMITTED = REPO / bundle.COMMITTED
@@ -181,7 +183,7 @@ def installed(tmp_path_factory) -> Path:
 
 def test_installed_wheel_ships_the_bundle_and_init_points_at_it(installed: Path, tmp_path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    probe = subprocess.run([str(installed), "-c", "from sat_config.schemas import bundle_path; print(bundle_path())"],
+    probe = subprocess.run([str(installed), "-c", "from sat_config.schema.files import bundle_path; print(bundle_path())"],
                            cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
     path = Path(probe.stdout.strip())
     assert str(path).startswith(str(installed.parents[1])), path

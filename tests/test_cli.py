@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from sat_config import cli, schemas
-from sat_config.explain import explain
+from sat_config import cli
+from sat_config.schema import files as schemas
+from sat_config.schema.explain import explain
 from conftest import CORPUS
 
 SA2 = str(CORPUS / "upstream" / "model_configs__txt2audio__stable_audio_2_0.json")

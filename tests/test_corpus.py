@@ -71,11 +71,11 @@ def test_invalid_case(path: Path) -> None:
         sat_config.load_config(path)
     assert {i.path for i in info.value.errors} == named
     if expect.get("kind") == "semantic":
-        from sat_config._validate import is_valid
+        from sat_config.schema.engine import is_valid
 
         assert is_valid(json.loads(path.read_text())), "semantic cases must be schema-valid"
     elif expect.get("kind") == "schema":
-        from sat_config._validate import is_valid
+        from sat_config.schema.engine import is_valid
 
         assert not is_valid(json.loads(path.read_text()))
 

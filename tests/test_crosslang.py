@@ -14,9 +14,10 @@ from typing import Any
 import jsonschema_rs
 import pytest
 
-from sat_config import bundle, schemas
-from sat_config._parse import parse
-from sat_config._validate import _py_validator, is_valid
+from sat_config.schema import bundle
+from sat_config.schema import files as schemas
+from sat_config.parsing.document import parse
+from sat_config.schema.engine import _py_validator, is_valid
 from conftest import CORPUS, REPO, example_files, expectation, invalid_cases, valid_cases
 from jsnode import run_node
 

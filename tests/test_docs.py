@@ -8,9 +8,10 @@ import re
 
 import pytest
 
-from sat_config import docs, schemas
-from sat_config._keyindex import _index as key_index
-from sat_config.explain import explain
+from sat_config.schema import docs
+from sat_config.schema import files as schemas
+from sat_config.schema.keyindex import _index as key_index
+from sat_config.schema.explain import explain
 from conftest import REPO
 
 REFERENCE = REPO / docs.OUTPUT

@@ -25,7 +25,7 @@ from pydantic import ValidationError
 
 import sat_config
 from sat_config import models, schemas
-from sat_config._validate import _py_validator, is_valid
+from sat_config.schema.engine import _py_validator, is_valid
 from conftest import CORPUS, example_files, invalid_cases, valid_cases
 
 SEEDS = [json.loads(p.read_text()) for p in sorted((CORPUS / "upstream").glob("model_configs__*.json"))

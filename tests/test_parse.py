@@ -12,9 +12,11 @@ import tracemalloc
 import pytest
 
 import sat_config
-from sat_config import _parse, _yaml, cli
-from sat_config._errors import ConfigError
-from sat_config._parse import MAX_BYTES, parse, read_limited
+from sat_config import cli
+from sat_config.parsing import document as _parse
+from sat_config.parsing import yaml as _yaml
+from sat_config.errors import ConfigError
+from sat_config.parsing.document import MAX_BYTES, parse, read_limited
 
 
 def _issues(source) -> list[tuple[str, str, int | None, int | None]]:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from sat_config import schemas
+from sat_config.schema import files as schemas
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 FORBIDDEN = {"format", "dependentRequired", "dependencies", "$dynamicRef", "$recursiveRef"}
@@ -121,7 +121,7 @@ def _deref(doc: str, ref: str) -> dict:
 
 
 def test_defaults_validate_against_their_own_schema() -> None:
-    from sat_config._validate import _py_validator
+    from sat_config.schema.engine import _py_validator
 
     registry = _py_validator("config")._registry
     bad = []

@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 
 import sat_config
-from sat_config._schema_facts import SchemaFactError, defaults
-from sat_config._semantic import integral_floats_as_ints, semantic_issues
-from sat_config._validate import is_valid
+from sat_config.schema.facts import SchemaFactError, defaults
+from sat_config.checks import integral_floats_as_ints, semantic_issues
+from sat_config.schema.engine import is_valid
 from test_engines import SEEDS, mutated_configs
 
 REPO = Path(__file__).resolve().parents[1]
@@ -801,12 +801,12 @@ def test_checks_skip_shapes_that_already_failed_the_schema() -> None:
 
 def test_schema_valid_configs_never_crash_a_check(monkeypatch: pytest.MonkeyPatch) -> None:
     """A check tripping over a schema-valid shape is a bug: it raises instead of hiding."""
-    from sat_config import _semantic
+    from sat_config.kinds import KINDS
 
     def broken(cfg: dict) -> list:
         raise KeyError("model")
 
-    monkeypatch.setattr(_semantic, "checks_for", lambda model_type: broken)
+    monkeypatch.setattr(type(KINDS["lm"]), "part", lambda self, name: broken)
     with pytest.raises(KeyError):
         semantic_issues(lm(), schema_valid=True)
     assert semantic_issues(lm(), schema_valid=False) == []

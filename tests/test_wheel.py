@@ -54,7 +54,7 @@ def test_installed_wheel_validates_outside_the_checkout(wheel: Path, tmp_path: P
     config.parent.mkdir()
     shutil.copy(CORPUS / "upstream" / "model_configs__autoencoders__stable_audio_2_0_vae.json", config)
     probe = subprocess.run(
-        [str(py), "-c", "import sat_config, sat_config.schemas as s; print(sat_config.__file__); print(s.schema_dir())"],
+        [str(py), "-c", "import sat_config, sat_config.schema.files as s; print(sat_config.__file__); print(s.schema_dir())"],
         cwd=config.parent, env=env, capture_output=True, text=True, check=True).stdout.split()
     assert all(p.startswith(str(env_dir)) for p in probe), probe
     ok = subprocess.run([str(env_dir / "bin" / "sat-config"), "validate", "vae.json"],

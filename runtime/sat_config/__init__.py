@@ -4,10 +4,13 @@
 Importing this package never imports torch; training lives in ``sat_config.training``.
 """
 
-from ._errors import ConfigError, Issue, UnknownModelTypeError
+from . import deprecated
+from .errors import ConfigError, Issue, UnknownModelTypeError
 from .api import ConfigWarning, dump, load_config, load_dataset_config, validate
 
 __version__ = "0.1.0"
+
+deprecated.install()
 
 __all__ = [
     "ConfigError",

@@ -5,11 +5,11 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from . import schemas
-from ._errors import ConfigError, Issue, UnknownModelTypeError
-from ._parse import Document, check_tree, parse
-from ._semantic import semantic_issues
-from ._validate import is_valid, schema_issues
+from .schema import files as schemas
+from .errors import ConfigError, Issue, UnknownModelTypeError
+from .parsing.document import Document, check_tree, parse
+from .checks import semantic_issues
+from .schema.engine import is_valid, schema_issues
 
 
 class ConfigWarning(UserWarning):
@@ -22,7 +22,9 @@ def _document(source: Any) -> Document:
     return parse(source)
 
 
-def _issues(doc: Document, kind: str) -> list[Issue]:
+def document_issues(doc: Document, kind: str) -> list[Issue]:
+    """Every issue of a parsed document against schema ``kind`` (and, for model configs, the
+    semantic checks of its kind)."""
     try:
         valid = is_valid(doc.data, kind)
     except ValueError:  # a value jsonschema-rs cannot read (a set, an object, a non-string key)
@@ -45,11 +47,11 @@ def _with_source(issues: list[Issue], doc: Document) -> list[Issue]:
         return issues
     from dataclasses import replace
 
-    from ._validate import _path_tuple
+    from .errors import path_tuple
 
     out = []
     for issue in issues:
-        where = doc.position(_path_tuple(issue.path)) if doc.fmt != "dict" else None
+        where = doc.position(path_tuple(issue.path)) if doc.fmt != "dict" else None
         out.append(replace(issue, source=doc.source, line=where[0] if where else issue.line,
                            column=where[1] if where else issue.column))
     return out
@@ -63,7 +65,7 @@ def validate(source: Any, *, kind: str = schemas.ROOT) -> list[Issue]:
     """
     try:
         doc = _document(source)
-        return _issues(doc, kind)
+        return document_issues(doc, kind)
     except ConfigError as exc:
         return list(exc.issues)
 
@@ -88,7 +90,7 @@ def load_config(source: Any):
     if not isinstance(source, (dict, str, bytes)) and hasattr(source, "model_dump"):
         return source  # already typed (it was validated when built)
     doc = _document(source)
-    issues = _issues(doc, schemas.ROOT)
+    issues = document_issues(doc, schemas.ROOT)
     if issues:
         _raise_or_warn(doc, issues)
     return _typed(doc.data, "training_config_adapter")
@@ -97,7 +99,7 @@ def load_config(source: Any):
 def load_dataset_config(source: Any):
     """Like :func:`load_config`, for dataset configs (``--dataset-config``)."""
     doc = _document(source)
-    issues = _issues(doc, schemas.DATASET)
+    issues = document_issues(doc, schemas.DATASET)
     if issues:
         _raise_or_warn(doc, issues)
     return _typed(doc.data, "dataset_config_adapter")
@@ -121,7 +123,7 @@ def dump(config: Any) -> dict[str, Any]:
     """
     full = config.model_dump(mode="json", by_alias=True, exclude_none=True)
     written = config.model_dump(mode="json", by_alias=True, exclude_unset=True)
-    from ._validate import forbidden_paths
+    from .schema.engine import forbidden_paths
 
     for _ in range(8):  # each pass removes what the schema forbids; nested rules may need two
         removable = [p for p in forbidden_paths(full) if not _has_path(written, p)]

@@ -11,8 +11,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from . import schemas
-from ._errors import ConfigError, Issue
+from .schema import files as schemas
+from .errors import ConfigError, Issue
 
 OK, INVALID, USAGE = 0, 1, 2
 
@@ -23,14 +23,14 @@ def _kind_of(data: Any) -> str:
 
 def validate_files(paths: Sequence[str], kind: str = "auto") -> dict[str, list[Issue]]:
     """Issues per file (empty list = valid). Files that cannot be read carry an ``io`` issue."""
-    from ._parse import parse
-    from .api import _issues
+    from .parsing.document import parse
+    from .api import document_issues
 
     results: dict[str, list[Issue]] = {}
     for path in paths:
         try:
             doc = parse(path if path != "-" else getattr(sys.stdin, "buffer", sys.stdin))
-            results[path] = _issues(doc, _kind_of(doc.data) if kind == "auto" else kind)
+            results[path] = document_issues(doc, _kind_of(doc.data) if kind == "auto" else kind)
         except ConfigError as exc:
             results[path] = [i if i.source else Issue(**{**i.to_dict(), "source": path})
                              for i in exc.issues]
@@ -96,7 +96,7 @@ def _json_text(data: Any) -> str:
 
 def cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
     if args.bundle:
-        from .bundle import bundle_text
+        from .schema.bundle import bundle_text
 
         _write_document(out, bundle_text())
         return OK
@@ -127,7 +127,7 @@ def cmd_defaults(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
-    from .explain import explain
+    from .schema.explain import explain
 
     if args.model_type and args.model_type not in schemas.model_types():
         print(f"sat-config: unknown model type {args.model_type!r}; known: "

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import validate
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[2]  # the checkout (runtime/sat_config/demo.py)
 TINY = REPO / "examples" / "autoencoder-tiny.json"
 RUN = REPO / "runs" / "demo"
 

@@ -43,7 +43,7 @@ from sat_config_generated.config_schema import TrainingConfig as _GeneratedTrain
 from typing_extensions import TypeAliasType
 
 if TYPE_CHECKING:
-    from ._errors import Issue
+    from .errors import Issue
 
 SCHEMA_CHECKED = "sat_config.schema_checked"
 """Validation-context key: ``True`` tells the top-level configs that the data has passed the
@@ -57,9 +57,9 @@ def schema_checked(data: Any, kind: str, title: str) -> Any:
     Non-JSON values (NaN, tuples, objects, non-string keys) are issues too: the schema cannot
     judge them, so the typed models do not take them.
     """
-    from ._errors import ConfigError
-    from ._parse import parse
-    from ._validate import is_valid, schema_issues
+    from .errors import ConfigError
+    from .parsing.document import parse
+    from .schema.engine import is_valid, schema_issues
 
     try:
         doc = parse(data)  # checked to hold JSON values only; 2.0 read as 2
@@ -71,13 +71,13 @@ def schema_checked(data: Any, kind: str, title: str) -> Any:
 
 
 def _validation_error(title: str, issues: list[Issue], data: Any) -> ValidationError:
-    from ._validate import _path_tuple
+    from .errors import path_tuple
 
     lines = []
     for issue in issues:
         if issue.severity != "error":
             continue
-        loc = _path_tuple(issue.path)
+        loc = path_tuple(issue.path)
         ctx = {"message": issue.message, "rule": issue.rule, "path": issue.path,
                "suggestion": issue.suggestion}
         lines.append(InitErrorDetails(type=PydanticCustomError("json_schema", "{message}", ctx),
@@ -155,14 +155,7 @@ class LMConfig(_SchemaChecked, _lm.LMConfig):
 ModelConfig = (AutoencoderConfig | DiffusionUncondConfig | DiffusionCondConfig
                | DiffusionCondInpaintConfig | DiffusionAutoencoderConfig | LMConfig)
 
-MODEL_CONFIGS: dict[str, type[BaseModel]] = {
-    "autoencoder": AutoencoderConfig,
-    "diffusion_uncond": DiffusionUncondConfig,
-    "diffusion_cond": DiffusionCondConfig,
-    "diffusion_cond_inpaint": DiffusionCondInpaintConfig,
-    "diffusion_autoencoder": DiffusionAutoencoderConfig,
-    "lm": LMConfig,
-}
+MODEL_CONFIGS: dict[str, type[BaseModel]] = {cls.__schema_name__: cls for cls in ModelConfig.__args__}
 """model_type -> typed config class (a test proves it equals the schema's and the union's)."""
 
 _union_field = _GeneratedTrainingConfig.__value__.__metadata__[0]

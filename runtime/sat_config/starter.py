@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from . import schemas
+from .schema import files as schemas
 
 
 def bundled_schema_uri() -> str:

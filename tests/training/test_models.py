@@ -8,8 +8,8 @@ import torch
 from training_helpers import load_typed, sa2_vae, tiny_config
 
 from sat_config.training import create_model_from_config
-from sat_config.training.bottlenecks import build_bottleneck
-from sat_config.training.models.oobleck import _SnakeBetaFn
+from sat_config.training.components.bottlenecks import build_bottleneck
+from sat_config.training.components.oobleck import _SnakeBetaFn
 
 
 def test_stable_audio_2_vae_has_the_original_parameter_count() -> None:
@@ -84,7 +84,7 @@ def test_fsq_bottleneck_snaps_latents_to_its_levels() -> None:
 
 def test_an_unsupported_library_option_is_refused_not_ignored() -> None:
     # distributed_replace_codes exists in the upstream-pinned vector-quantize-pytorch only
-    from sat_config.training._kwargs import supported_kwargs
+    from sat_config.training.kwargs import supported_kwargs
     from vector_quantize_pytorch import ResidualVQ, VectorQuantize
 
     config = tiny_config()

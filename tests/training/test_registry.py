@@ -1,4 +1,4 @@
-"""The registry and the public factory functions."""
+"""The table of kinds and the public factory functions."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ import pytest
 from training_helpers import REPO, build, load_typed, tiny_config
 
 import sat_config
-from sat_config import schemas
+from sat_config.schema import files as schemas
 from sat_config.models import MODEL_CONFIGS
 from sat_config.training import (create_demo_callback_from_config, create_model_from_config,
                                  create_training_wrapper_from_config)
-from sat_config.training.registry import REGISTRY, entry
+from sat_config.kinds import KINDS, MODEL_TYPES, kind_of
+from sat_config.errors import NotBuiltError
 
 UPSTREAM = REPO / "tests" / "corpus" / "upstream"
 ONE_CONFIG_PER_TYPE = {
@@ -25,23 +26,44 @@ ONE_CONFIG_PER_TYPE = {
 }
 
 
-def test_registry_keys_equal_schema_types_and_generated_union() -> None:
-    assert list(REGISTRY) == list(schemas.model_types())
-    assert set(REGISTRY) == set(MODEL_CONFIGS)
-    for model_type, spec in REGISTRY.items():
-        assert spec.model_type == model_type
-        assert spec.config_class is MODEL_CONFIGS[model_type]
+def test_table_model_types_equal_schema_types_and_generated_union() -> None:
+    from sat_config_generated.config_schema import TrainingConfig
+
+    assert list(MODEL_TYPES) == list(schemas.model_types())
+    assert set(MODEL_TYPES) == set(MODEL_CONFIGS)
+    union = TrainingConfig.__value__.__origin__.__args__
+    assert {cls.model_fields["model_type"].annotation.__args__[0] for cls in union} \
+        == set(MODEL_TYPES)
 
 
-@pytest.mark.parametrize("model_type", [t for t in MODEL_CONFIGS if t != "autoencoder"])
-@pytest.mark.parametrize("piece", ["build_model", "build_wrapper", "build_demo"])
-def test_unbuilt_types_say_which_piece_is_missing(model_type: str, piece: str) -> None:
-    with pytest.raises(NotImplementedError) as err:
-        entry(model_type).piece(piece)
+def test_every_model_type_has_one_plain_kind_and_arc_is_selected_by_its_key() -> None:
+    for model_type in MODEL_TYPES:
+        kind = kind_of({"model_type": model_type, "training": {}})
+        assert kind.selected_by is None and model_type in kind.model_types
+    for model_type in KINDS["arc"].model_types:
+        assert kind_of({"model_type": model_type, "training": {"arc": {}}}).name == "arc"
+    assert kind_of({"model_type": "lm", "training": {"arc": {}}}).name == "lm"
+    assert kind_of({"model_type": "nope"}) is None
+
+
+@pytest.mark.parametrize("kind", [k for k in KINDS if k != "autoencoder"])
+@pytest.mark.parametrize("part", ["model", "wrapper", "demo"])
+def test_unbuilt_kinds_say_which_part_is_missing(kind: str, part: str) -> None:
+    if getattr(KINDS[kind], part) is not None:
+        pytest.skip("built")
+    with pytest.raises(NotBuiltError) as err:
+        KINDS[kind].part(part)
     message = str(err.value)
-    assert model_type in message
-    assert piece.removeprefix("build_").replace("wrapper", "training-wrapper") in message
+    assert kind in message
+    assert part.replace("wrapper", "training-wrapper") in message
     assert "autoencoder" in message  # what is built
+
+
+def test_every_named_part_resolves() -> None:
+    for kind in KINDS.values():
+        for part in ("checks", "model", "wrapper", "demo"):
+            if getattr(kind, part) is not None:
+                assert callable(kind.part(part))
 
 
 @pytest.mark.parametrize("model_type", sorted(ONE_CONFIG_PER_TYPE))
@@ -51,7 +73,7 @@ def test_factory_on_an_unbuilt_type_raises_not_implemented(model_type: str) -> N
 
 
 def test_factory_validates_everything_before_building(monkeypatch) -> None:
-    import sat_config.training.models.autoencoder as ae
+    import sat_config.training.components.autoencoder as ae
 
     calls = []
 
@@ -79,7 +101,7 @@ def test_factory_never_mutates_the_callers_dict(tmp_path: Path) -> None:
 
 
 def test_factory_accepts_a_path_and_a_typed_config() -> None:
-    from sat_config.training.models.autoencoder import AudioAutoencoder
+    from sat_config.training.components.autoencoder import AudioAutoencoder
 
     typed = load_typed(tiny_config())
     assert isinstance(create_model_from_config(typed), AudioAutoencoder)
@@ -88,8 +110,8 @@ def test_factory_accepts_a_path_and_a_typed_config() -> None:
 
 
 def test_wrappers_and_callbacks_refuse_raw_dicts() -> None:
-    from sat_config.training.demos.autoencoder import AutoencoderDemoCallback
-    from sat_config.training.wrappers.autoencoder import AutoencoderTrainingWrapper
+    from sat_config.kinds.autoencoder.demo import AutoencoderDemoCallback
+    from sat_config.kinds.autoencoder.wrapper import AutoencoderTrainingWrapper
 
     config = tiny_config()
     typed, model, _ = build(config)
@@ -110,11 +132,12 @@ def test_wrapper_and_callback_satisfy_the_protocols(tmp_path: Path) -> None:
 
 
 def test_no_model_type_chains_and_no_dotted_imports_in_the_runtime() -> None:
-    root = REPO / "runtime" / "sat_config" / "training"
-    for path in root.rglob("*.py"):
+    root = REPO / "runtime" / "sat_config"
+    for path in [*(root / "training").rglob("*.py"), *(root / "kinds").rglob("*.py")]:
         text = path.read_text()
         assert not re.search(r"model_type\s*==", text), path
-        assert "import_module(" not in text, path  # no dotted paths taken from configs
+        if path != root / "kinds" / "__init__.py":  # the table names its own modules
+            assert "import_module(" not in text, path  # no dotted paths taken from configs
 
 
 def test_importing_the_training_package_is_lazy() -> None:

@@ -115,7 +115,7 @@ def test_use_ema_keeps_an_average_that_trails_the_model(tmp_path: Path) -> None:
 
 
 def test_ema_is_a_copy_of_the_module_not_a_rebuild(monkeypatch) -> None:
-    import sat_config.training.models.autoencoder as ae
+    import sat_config.training.components.autoencoder as ae
 
     typed = load_typed(tiny_config(use_ema=True))
     from sat_config.training import (create_model_from_config,
@@ -288,7 +288,7 @@ def test_inverse_lr_state_round_trips() -> None:
 
 
 def test_mrmel_adds_a_multi_resolution_mel_term(tmp_path: Path) -> None:
-    from sat_config.training.mel import MultiResolutionMelLoss, mel_filterbank
+    from sat_config.kinds.autoencoder.mel import MultiResolutionMelLoss, mel_filterbank
 
     config = tiny_config(1)
     config["training"]["loss_configs"]["mrmel"] = {

@@ -68,7 +68,7 @@ def _usage(message: str) -> int:
 
 def run_train(args: argparse.Namespace) -> int:
     from .. import load_config, load_dataset_config
-    from .._errors import ConfigError
+    from ..errors import ConfigError
 
     try:  # every config is validated before torch is imported
         config = load_config(args.config)

@@ -2,7 +2,8 @@
 
 Each accepts a config dict (or path / text) or a typed config; it validates first (every issue
 is raised together in one ``ConfigError`` before any model is built) and never modifies the
-caller's dict. Builders receive typed configs only.
+caller's dict. The kind (``sat_config.kinds.kind_of``) picks the builders, which receive typed
+configs only.
 """
 
 from __future__ import annotations
@@ -10,31 +11,27 @@ from __future__ import annotations
 from typing import Any
 
 from ..api import load_config
-from .registry import entry
+from ..kinds import Kind, kind_of
 
 
-def _typed(config: Any):
+def _typed(config: Any) -> tuple[Any, Kind]:
     typed = load_config(config)
-    spec = entry(typed.model_type)
-    if not isinstance(typed, spec.config_class):
-        raise TypeError(f"expected a {spec.config_class.__name__} for model_type "
-                        f"{typed.model_type!r}, got {type(typed).__name__}")
-    return typed, spec
+    return typed, kind_of(typed)  # load_config refuses an unknown model_type
 
 
 def create_model_from_config(config: Any):
     """The model (e.g. an ``AudioAutoencoder``) for a config."""
-    typed, spec = _typed(config)
-    return spec.piece("build_model")(typed)
+    typed, kind = _typed(config)
+    return kind.part("model")(typed)
 
 
 def create_training_wrapper_from_config(config: Any, model):
     """The Lightning training wrapper around ``model`` (built by ``create_model_from_config``)."""
-    typed, spec = _typed(config)
-    return spec.piece("build_wrapper")(typed, model)
+    typed, kind = _typed(config)
+    return kind.part("wrapper")(typed, model)
 
 
 def create_demo_callback_from_config(config: Any, **kwargs: Any):
     """The demo callback; ``kwargs`` as upstream (``demo_dl``) plus ``demo_dir``."""
-    typed, spec = _typed(config)
-    return spec.piece("build_demo")(typed, **kwargs)
+    typed, kind = _typed(config)
+    return kind.part("demo")(typed, **kwargs)

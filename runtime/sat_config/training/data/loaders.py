@@ -7,10 +7,14 @@ from typing import Any
 import torch
 from torch.utils.data import DataLoader
 
+from ..parts import Parts
 from .audio_dir import AudioDirDataset
 from .synthetic import SyntheticAudio
 
-BUILT = ("audio_dir",)
+DATASETS = Parts("dataset", {
+    "audio_dir": lambda cfg, model: AudioDirDataset(cfg, model.sample_rate, model.sample_size,
+                                                    model.audio_channels),
+})
 
 
 def collate(items: list[tuple[torch.Tensor, dict[str, Any]]]):
@@ -25,12 +29,7 @@ def create_dataset(config, dataset_config=None, seed: int = 0):
     if dataset_config is None:
         return SyntheticAudio(config.sample_rate, config.sample_size, config.audio_channels,
                               seed=seed)
-    if dataset_config.dataset_type != "audio_dir":
-        raise NotImplementedError(
-            f"dataset_type {dataset_config.dataset_type!r} is valid but not built into "
-            f"sat-config's training runtime; built: {', '.join(BUILT)}")
-    return AudioDirDataset(dataset_config, config.sample_rate, config.sample_size,
-                           config.audio_channels)
+    return DATASETS.build(dataset_config.dataset_type, dataset_config, config)
 
 
 def create_dataloader(config, dataset_config=None, *, batch_size: int, num_workers: int = 0,

@@ -1,0 +1,57 @@
+"""Old import paths of modules that moved in the six-kind layout, kept as thin aliases.
+
+``import sat_config.bundle`` (and ``python -m sat_config.bundle``) still work: the old name is
+the new module itself, after a ``DeprecationWarning`` naming where it lives now. Installed by
+``sat_config/__init__``; nothing here imports the new module before the old name is asked for.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import sys
+import warnings
+
+MOVED = {
+    "sat_config.bundle": "sat_config.schema.bundle",
+    "sat_config.docs": "sat_config.schema.docs",
+    "sat_config.explain": "sat_config.schema.explain",
+    "sat_config.schemas": "sat_config.schema.files",
+    "sat_config.training.bottlenecks": "sat_config.training.components.bottlenecks",
+    "sat_config.training.models": "sat_config.training.components",
+    "sat_config.training.models.autoencoder": "sat_config.training.components.autoencoder",
+    "sat_config.training.models.oobleck": "sat_config.training.components.oobleck",
+    "sat_config.training.losses": "sat_config.kinds.autoencoder.losses",
+    "sat_config.training.discriminators": "sat_config.kinds.autoencoder.discriminators",
+    "sat_config.training.mel": "sat_config.kinds.autoencoder.mel",
+    "sat_config.training.wrappers.autoencoder": "sat_config.kinds.autoencoder.wrapper",
+    "sat_config.training.demos.autoencoder": "sat_config.kinds.autoencoder.demo",
+}
+"""old module name -> new module name"""
+
+
+class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    def find_spec(self, name, path=None, target=None):
+        if name not in MOVED:
+            return None
+        return importlib.machinery.ModuleSpec(name, self, is_package=name + "." in
+                                              "".join(k[:len(name) + 1] for k in MOVED))
+
+    def create_module(self, spec):
+        warnings.warn(f"{spec.name} moved to {MOVED[spec.name]}; the old name will be removed",
+                      DeprecationWarning, stacklevel=2)
+        return importlib.import_module(MOVED[spec.name])
+
+    def exec_module(self, module) -> None:
+        """The module is the new one, already executed."""
+
+    def get_code(self, name):  # ``python -m OLD`` runs the new module's code
+        new = MOVED[name]
+        return importlib.util.find_spec(new).loader.get_code(new)
+
+
+def install() -> None:
+    if not any(isinstance(finder, _Alias) for finder in sys.meta_path):
+        sys.meta_path.append(_Alias())

@@ -1,0 +1,118 @@
+"""ARC post-training checks (``training.arc`` of conditional diffusion configs).
+
+The discriminator head reads the hidden states of one layer of the discriminator base model's
+DiT; the teacher and the discriminator base are complete model configs, checked like the main
+model, and both process the student's latents, so their channel counts must match it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...errors import Issue, err, warn
+from ...schema.facts import defaults
+from ...checks.parts.autoencoder import downsampling_ratio
+from ...checks.parts.backbones import BACKBONE_DEFAULTS
+from ...checks.parts.diffusion import cond_checks, cond_model_checks
+
+_ARC = ("diffusion_cond", "training", "arc")
+_HEAD = defaults(*_ARC, "discriminator")
+_CONVNEXT = defaults(*_ARC, "discriminator", "config")
+_GROUPS = 32  # ConvDiscriminator's GroupNorm(num_groups=32, num_channels=DiT width)
+
+
+def checks(cfg: dict[str, Any]) -> list[Issue]:
+    """Every semantic check of a conditional diffusion config with ``training.arc``: the model's
+    own checks, then the post-training's."""
+    out = cond_checks(cfg)
+    arc_checks(out, cfg)
+    return out
+
+
+def arc_checks(out: list[Issue], cfg: dict[str, Any]) -> None:
+    arc = cfg["training"]["arc"]
+    base = "$.training.arc"
+    for key in ("teacher_model", "discriminator_base_model"):
+        if arc.get(key):
+            _check_nested(out, cfg, arc[key], f"{base}.{key}")
+    if arc.get("discriminator_base_model"):
+        disc, own = arc["discriminator_base_model"], False
+    elif arc.get("use_model_as_discriminator"):
+        disc, own = cfg, True
+    else:
+        return  # the schema reports the missing discriminator base (Q1)
+    dit = _dit(disc)
+    if dit is not None:  # the schema requires a DiT discriminator base (Q3)
+        _check_head(out, cfg, arc.get("discriminator") or {}, disc, dit, own)
+
+
+def _dit(config: dict) -> dict | None:
+    diffusion = (config.get("model") or {}).get("diffusion") or {}
+    return diffusion.get("config") if diffusion.get("type") == "dit" else None
+
+
+def _dit_get(config: dict, dit: dict, key: str) -> Any:
+    family = BACKBONE_DEFAULTS.get(config.get("model_type"), BACKBONE_DEFAULTS["diffusion_cond"])
+    return dit.get(key, family["dit"].get(key))
+
+
+def _check_nested(out: list[Issue], cfg: dict, nested: dict, path: str) -> None:
+    if nested.get("model_type") in ("diffusion_cond", "diffusion_cond_inpaint"):
+        cond_model_checks(out, nested, path, pre_encoded=False)
+    model = nested.get("model") or {}
+    mine, theirs = cfg["model"]["io_channels"], model.get("io_channels")
+    if theirs is not None and theirs != mine:
+        out.append(err(f"{path}.model.io_channels", f"this model reads {theirs} channels but the "
+                       f"student's latents have {mine}", "arc-io-channels",
+                       f"use a model with {mine}"))
+    ours = downsampling_ratio(cfg["model"].get("pretransform"))
+    other = downsampling_ratio(model.get("pretransform"))
+    if ours != other:
+        out.append(warn(f"{path}.model.pretransform", f"its pretransform downsamples by {other}, "
+                        f"the student's by {ours}: it sees the student's latents at another "
+                        "frame rate", "arc-frame-rate"))
+    if nested.get("sample_rate") not in (None, cfg["sample_rate"]):
+        out.append(warn(f"{path}.sample_rate", f"it runs at {nested['sample_rate']} Hz, the "
+                        f"student at {cfg['sample_rate']} Hz", "arc-sample-rate"))
+
+
+def _check_head(out: list[Issue], cfg: dict, head: dict, disc: dict, dit: dict,
+                own: bool) -> None:
+    path = "$.training.arc.discriminator"
+    depth, width = _dit_get(disc, dit, "depth"), _dit_get(disc, dit, "embed_dim")
+    layer = head.get("dit_hidden_layer")
+    if layer is not None and not 0 <= layer < depth:
+        source = "the model (use_model_as_discriminator)" if own else "the discriminator base"
+        out.append(err(f"{path}.dit_hidden_layer", f"layer {layer} does not exist: {source} has "
+                       f"a {depth}-layer DiT (layers 0 to {depth - 1}), so the early exit never "
+                       "happens", "arc-hidden-layer", f"use a layer below {depth}"))
+    kind = head.get("type", _HEAD["type"])
+    if kind == "conv" and width % _GROUPS:
+        out.append(err(f"{path}.type", f"the conv head normalises the DiT's {width} channels in "
+                       f"{_GROUPS} groups: the width must be a multiple of {_GROUPS}",
+                       "arc-conv-width", "use the convnext head, or a DiT embed_dim divisible "
+                       "by 32"))
+    elif kind == "convnext":
+        _check_convnext(out, head.get("config") or {}, f"{path}.config", cfg,
+                        _dit_get(disc, dit, "patch_size"))
+
+
+def _check_convnext(out: list[Issue], conf: dict, path: str, cfg: dict, patch: int) -> None:
+    stages = len(conf.get("c_mults", _CONVNEXT["c_mults"]))
+    strides = conf.get("strides", _CONVNEXT["strides"])
+    for key, values in (("strides", strides), ("num_blocks", conf.get("num_blocks"))):
+        if values is not None and len(values) < stages:
+            out.append(err(f"{path}.{key}", f"{len(values)} {key} for {stages} stages "
+                           "(len(c_mults)): the build fails with IndexError", "stage-count",
+                           f"give one per c_mults entry ({stages})"))
+    if len(strides) < stages:
+        return
+    ratio = downsampling_ratio(cfg["model"].get("pretransform")) or 1
+    tokens = cfg.get("sample_size", 0) // ratio // patch
+    length = tokens
+    for stride in strides[:stages]:  # each stage: kernel 2s, stride s, padding ceil(s/2)
+        length = (length + 2 * -(-stride // 2) - 2 * stride) // stride + 1
+    if tokens and length < 1:
+        out.append(warn(f"{path}.strides", f"the head downsamples the {tokens} DiT tokens of a "
+                        f"sample_size chunk to nothing (strides {strides[:stages]}): shorter "
+                        "strides or longer chunks are needed", "arc-head-length"))

@@ -1,0 +1,86 @@
+"""Language-model checks (``model_type: lm``).
+
+The LM reads the tokens of a discrete pretransform (its codebook size and quantizer count come
+from the pretransform itself); cross-attention and prepend conditioning reach the transformer
+with the conditioners' widths, which ``cross_attn_cond_dim`` and ``prepend_cond_dim`` must match.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...errors import Issue, err
+from ...schema.facts import defaults
+from ...checks.parts.autoencoder import check_pretransform, downsampling_ratio, io_channels
+from ...checks.parts.backbones import check_length, check_lm_heads
+from ...checks.parts.conditioning import Conditioning, check_conditioning, check_demo_cond, \
+    check_references
+
+# global_cond_ids must stay empty (the backbone ignores them, Q43): a schema rule
+LM_ID_KEYS = ("cross_attention_cond_ids", "prepend_cond_ids", "global_cond_ids")
+_TOP = defaults("lm")
+_BACKBONE = defaults("lm", "model", "lm", "config")
+_TRAINING = defaults("lm", "training")
+_DEMO = defaults("lm", "training", "demo")
+
+
+def checks(cfg: dict[str, Any]) -> list[Issue]:
+    """Every semantic check of an ``lm`` config."""
+    out: list[Issue] = []
+    model, lm = cfg["model"], cfg["model"]["lm"]
+    _check_tokenizer(out, cfg, model["pretransform"])
+    backbone, path = lm["config"], "$.model.lm.config"
+    check_lm_heads(out, backbone["embed_dim"], backbone.get("dim_heads", _BACKBONE["dim_heads"]),
+                   path)
+    conds = Conditioning(model, "$.model.conditioning")
+    used = check_references(out, lm, "$.model.lm", LM_ID_KEYS, conds, inpaint_ids=False)
+    _check_widths(out, lm, backbone, path, conds)
+    check_conditioning(out, model, cfg, conds, used)
+    _check_demo(out, cfg["training"].get("demo") or {}, conds, bool(used))
+    check_length(out, cfg, downsampling_ratio(model["pretransform"]), None,
+                 "the tokenizer's downsampling ratio")
+    return out
+
+
+def _check_tokenizer(out: list[Issue], cfg: dict, pretransform: dict) -> None:
+    if pretransform.get("type") == "audiocraft_pretrained":
+        return  # token-only is all an LM needs; its channels are known once downloaded
+    # pre-encoded datasets hold token codes: only the tokenizer's own channels count
+    pre_encoded = cfg["training"].get("pre_encoded", _TRAINING["pre_encoded"])
+    audio = (io_channels(pretransform) if pre_encoded else None) or \
+        cfg.get("audio_channels", _TOP["audio_channels"])
+    check_pretransform(out, pretransform, "$.model.pretransform", audio, cfg, reader="an LM")
+
+
+def _check_widths(out: list[Issue], lm: dict, backbone: dict, path: str,
+                  conds: Conditioning) -> None:
+    for key, dim_key in (("cross_attention_cond_ids", "cross_attn_cond_dim"),
+                         ("prepend_cond_ids", "prepend_cond_dim")):
+        ids = lm.get(key)
+        if not ids:
+            continue
+        want = backbone.get(dim_key, _BACKBONE[dim_key])
+        if not want:
+            out.append(err(f"{path}.{dim_key}", f"{key} are given but {dim_key} is 0: the "
+                           "backbone builds no input for them and fails", "cond-width",
+                           f"set {dim_key} to the conditioners' output_dim"))
+            continue
+        wrong = [(i, conds.width(i)) for i in ids if conds.width(i) not in (None, want)]
+        if wrong:
+            shown = ", ".join(f"{i!r} ({w})" for i, w in wrong)
+            out.append(err(f"{path}.{dim_key}", f"{dim_key} is {want} but the conditioner(s) "
+                           f"output {shown}", "cond-width", f"set {dim_key} to {wrong[0][1]}"))
+
+
+def _check_demo(out: list[Issue], demo: dict, conds: Conditioning, conditioned: bool) -> None:
+    num_demos = demo.get("num_demos", _DEMO["num_demos"])
+    if conditioned and conds.specs and not demo.get("demo_cond"):
+        out.append(err("$.training.demo.demo_cond", "the model reads conditioning ids, so the "
+                       "demos need conditioning: without demo_cond the first demo fails with "
+                       "KeyError", "demo-cond-missing", "give one demo_cond item per demo"))
+    elif conditioned:
+        check_demo_cond(out, demo, "$.training.demo", conds, num_demos)
+    elif demo.get("demo_cond") and len(demo["demo_cond"]) != num_demos:
+        out.append(err("$.training.demo.num_demos", f"num_demos is {num_demos} but demo_cond has "
+                       f"{len(demo['demo_cond'])} items", "demo-count",
+                       f"set num_demos to {len(demo['demo_cond'])}"))

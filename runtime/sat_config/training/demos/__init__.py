@@ -1,1 +1,0 @@
-"""Demo callbacks (periodic generations during training)."""

@@ -1,1 +1,0 @@
-"""Lightning training wrappers, one per model type."""
