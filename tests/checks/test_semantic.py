@@ -22,7 +22,7 @@ from sat_config.checks import integral_floats_as_ints, semantic_issues
 from sat_config.schema.engine import is_valid
 from test_engines import SEEDS, mutated_configs
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 # --- small clean configs, one per model type ------------------------------------------------
