@@ -502,8 +502,11 @@ def _read_weights(path: Path) -> dict[str, Tensor]:
     if path.suffix == ".safetensors":
         if not path.is_file():
             raise FileNotFoundError(f"checkpoint {path} does not exist")
-        from safetensors.torch import load_file
-
+        try:
+            from safetensors.torch import load_file
+        except ImportError:
+            raise ImportError(f"{path}: reading .safetensors files needs the safetensors "
+                              "package (pip install safetensors)") from None
         return load_file(str(path))
     try:
         return load_state_dict(path)
