@@ -124,7 +124,7 @@ def test_stft_and_patching_options_build_and_keep_shapes():
 
 
 def test_strict_state_dict_round_trip():
-    a, b = tiny_cfg(), tiny_cfg()
+    a = tiny_cfg()
     torch.manual_seed(5)
     b = UNetCFG1DWrapper(in_channels=4, context_embedding_features=16,
                          context_embedding_max_length=3, **TINY).eval()
