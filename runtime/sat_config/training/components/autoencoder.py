@@ -10,10 +10,14 @@ from torch import nn
 from ...errors import not_built
 from ..parts import Parts
 from .bottlenecks import Bottleneck, build_bottleneck
+from .dac import DacDecoder, DacEncoder
 from .oobleck import OobleckDecoder, OobleckEncoder
+from .seanet import SeanetDecoder, SeanetEncoder
 
-ENCODERS = Parts("encoder", {"oobleck": OobleckEncoder})
-DECODERS = Parts("decoder", {"oobleck": OobleckDecoder})
+ENCODERS = Parts("encoder", {"oobleck": OobleckEncoder, "dac": DacEncoder,
+                             "seanet": SeanetEncoder})
+DECODERS = Parts("decoder", {"oobleck": OobleckDecoder, "dac": DacDecoder,
+                             "seanet": SeanetDecoder})
 
 
 class AudioAutoencoder(nn.Module):
