@@ -58,6 +58,16 @@ class AudioAutoencoder(nn.Module):
         decoded = self.decoder(latents)
         return torch.tanh(decoded) if self.soft_clip else decoded
 
+    def decode_tokens(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Audio from discrete tokens ``(batch, codebooks, frames)`` (discrete bottlenecks only).
+
+        Unlike upstream, the bottleneck's ``decode`` (noise channels, quantize_on_decode) runs
+        once, not twice."""
+        if not self.is_discrete:
+            raise TypeError("decode_tokens needs a discrete bottleneck (rvq, rvq_vae, fsq, "
+                            "dithered_fsq, dac_rvq, dac_rvq_vae)")
+        return self.decode(self.bottleneck.decode_tokens(tokens))
+
     def forward(self, audio: torch.Tensor) -> torch.Tensor:
         return self.decode(self.encode(audio))
 

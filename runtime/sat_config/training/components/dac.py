@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from .oobleck import wn_conv1d, wn_conv_transpose1d
@@ -151,3 +152,98 @@ class DacDecoder(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.decoder(x)
+
+
+# --- residual vector quantiser (descript-audio-codec's ``nn/quantize.py``) -------------------
+
+class DacVectorQuantize(nn.Module):
+    """One codebook with factorised (low-dimensional) and l2-normalised code lookup.
+
+    ``forward(z (B, D, T)) -> (z_q, commitment, codebook, indices (B, T), z_e)``; the two losses are
+    per batch item.
+    """
+
+    def __init__(self, input_dim: int, codebook_size: int, codebook_dim: int):
+        super().__init__()
+        self.codebook_size = codebook_size
+        self.codebook_dim = codebook_dim
+        self.in_proj = wn_conv1d(input_dim, codebook_dim, kernel_size=1)
+        self.out_proj = wn_conv1d(codebook_dim, input_dim, kernel_size=1)
+        self.codebook = nn.Embedding(codebook_size, codebook_dim)
+
+    def forward(self, z: torch.Tensor):
+        z_e = self.in_proj(z)
+        z_q, indices = self.decode_latents(z_e)
+        commitment = (z_e - z_q.detach()).square().mean((1, 2))
+        codebook = (z_q - z_e.detach()).square().mean((1, 2))
+        z_q = z_e + (z_q - z_e).detach()  # straight-through
+        return self.out_proj(z_q), commitment, codebook, indices, z_e
+
+    def decode_code(self, indices: torch.Tensor) -> torch.Tensor:
+        """Codes ``(B, T)`` -> code vectors ``(B, codebook_dim, T)``."""
+        return F.embedding(indices, self.codebook.weight).transpose(1, 2)
+
+    def decode_latents(self, latents: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        b, d, t = latents.shape
+        flat = F.normalize(latents.transpose(1, 2).reshape(b * t, d))
+        book = F.normalize(self.codebook.weight)
+        # nearest code by euclidean distance between unit vectors
+        dist = flat.square().sum(1, keepdim=True) - 2 * flat @ book.t() \
+            + book.square().sum(1, keepdim=True).t()
+        indices = (-dist).max(1)[1].reshape(b, t)
+        return self.decode_code(indices), indices
+
+
+class DacResidualVQ(nn.Module):
+    """``n_codebooks`` residual quantisers. ``forward(z (B, D, T))`` ->
+    ``(z_q, codes (B, Q, T), latents (B, sum codebook_dim, T), commitment, codebook)``.
+
+    In training a ``quantizer_dropout`` fraction of the batch uses a random number of codebooks.
+    """
+
+    def __init__(self, input_dim: int, n_codebooks: int, codebook_size: int,
+                 codebook_dim: int | list[int], quantizer_dropout: float):
+        super().__init__()
+        dims = [codebook_dim] * n_codebooks if isinstance(codebook_dim, int) else list(codebook_dim)
+        if len(dims) != n_codebooks:
+            raise ValueError(f"dac rvq: codebook_dim lists {len(dims)} sizes for "
+                             f"{n_codebooks} codebooks")
+        self.n_codebooks = n_codebooks
+        self.codebook_size = codebook_size
+        self.codebook_dim = dims
+        self.quantizer_dropout = quantizer_dropout
+        self.quantizers = nn.ModuleList(DacVectorQuantize(input_dim, codebook_size, d)
+                                        for d in dims)
+
+    def forward(self, z: torch.Tensor, n_quantizers: int | None = None):
+        batch = z.shape[0]
+        if self.training:
+            used = torch.full((batch,), self.n_codebooks + 1.0)
+            n_dropout = int(batch * self.quantizer_dropout)
+            used[:n_dropout] = torch.randint(1, self.n_codebooks + 1, (batch,))[:n_dropout]
+            used = used.to(z.device)
+        else:
+            used = self.n_codebooks if n_quantizers is None else n_quantizers
+        z_q = torch.zeros_like(z)
+        residual = z
+        commitment = codebook = z.new_zeros(())
+        codes, latents = [], []
+        for i, quantizer in enumerate(self.quantizers):
+            if not self.training and i >= used:
+                break
+            z_q_i, commitment_i, codebook_i, indices_i, z_e_i = quantizer(residual)
+            keep = (torch.full((batch,), i, device=z.device) < used).to(z.dtype)
+            z_q = z_q + z_q_i * keep[:, None, None]
+            residual = residual - z_q_i
+            commitment = commitment + (commitment_i * keep).mean()
+            codebook = codebook + (codebook_i * keep).mean()
+            codes.append(indices_i)
+            latents.append(z_e_i)
+        return z_q, torch.stack(codes, dim=1), torch.cat(latents, dim=1), commitment, codebook
+
+    def from_codes(self, codes: torch.Tensor) -> torch.Tensor:
+        """Codes ``(B, Q, T)`` (Q may be fewer than ``n_codebooks``) -> ``z_q (B, D, T)``."""
+        z_q = 0.0
+        for i in range(codes.shape[1]):
+            z_q = z_q + self.quantizers[i].out_proj(self.quantizers[i].decode_code(codes[:, i]))
+        return z_q
