@@ -116,6 +116,14 @@ def test_dac_encoder_and_decoder_shapes(channels: int, encoded: int | None) -> N
     assert isinstance(model.encoder.proj_out, torch.nn.Conv1d) == (encoded is not None)
 
 
+def test_dac_snake_gradients_match_autograd() -> None:
+    from sat_config.training.components.dac import _SnakeFn
+
+    x = torch.randn(2, 3, 7, dtype=torch.double, requires_grad=True)
+    alpha = (torch.rand(1, 3, 1, dtype=torch.double) + 0.5).requires_grad_()
+    assert torch.autograd.gradcheck(_SnakeFn.apply, (x, alpha))
+
+
 # --- seanet encoder / decoder ----------------------------------------------------------------
 
 @pytest.mark.parametrize("norm, causal", [

@@ -19,6 +19,28 @@ from torch import nn
 from .oobleck import wn_conv1d, wn_conv_transpose1d
 
 
+class _SnakeFn(torch.autograd.Function):
+    """x + sin²(αx)/(α+ε) with a hand-written backward that saves only x and α (the eager
+    formula keeps several full-size intermediates per activation)."""
+
+    @staticmethod
+    def forward(ctx, x, alpha):
+        ctx.save_for_backward(x, alpha)
+        return x + (alpha + 1e-9).reciprocal() * torch.sin(alpha * x).square()
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, alpha = ctx.saved_tensors
+        inv = (alpha + 1e-9).reciprocal()
+        ax = alpha * x
+        sin2 = torch.sin(2 * ax)  # d/du sin²(u) = sin(2u)
+        grad_x = grad * (1 + inv * alpha * sin2)
+        # d/dα = x·sin(2αx)/(α+ε) − sin²(αx)/(α+ε)²
+        grad_alpha = (grad * (x * sin2 * inv - torch.sin(ax).square() * inv * inv)).sum(
+            (0, 2), keepdim=True)
+        return grad_x, grad_alpha
+
+
 class Snake1d(nn.Module):
     """x + sin²(αx)/α with one learnt α per channel (DAC's Snake, α initialised to 1)."""
 
@@ -27,8 +49,7 @@ class Snake1d(nn.Module):
         self.alpha = nn.Parameter(torch.ones(1, channels, 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        alpha = self.alpha.to(x.dtype)
-        return x + (alpha + 1e-9).reciprocal() * torch.sin(alpha * x).square()
+        return _SnakeFn.apply(x, self.alpha.to(x.dtype))
 
 
 class ResidualUnit(nn.Module):
