@@ -280,12 +280,22 @@ def test_autoencoder_decodes_tokens_once_through_the_bottleneck() -> None:
     model = create_model_from_config(typed(seanet_config(spec))).eval()
     audio = torch.randn(2, 2, 32)
     with torch.no_grad():
-        latents, info = model.encode(audio, return_info=True)
-        assert torch.allclose(model.decode_tokens(info["quantizer_indices"]),
-                              model.decode(latents), atol=1e-5)
+        latents = model.encode(audio)
+        tokens = model.encode_tokens(audio)
+        assert tokens.shape == (2, 4, 4)
+        assert torch.allclose(model.decode_tokens(tokens), model.decode(latents), atol=1e-5)
+    # noise channels are appended once (upstream's decode_tokens appends them twice)
+    spec["config"]["noise_augment_dim"] = 2
+    config = seanet_config(spec)
+    config["model"]["decoder"]["config"]["dimension"] = 10
+    noisy = create_model_from_config(typed(config)).eval()
+    with torch.no_grad():
+        assert noisy.decode_tokens(noisy.encode_tokens(audio)).shape == audio.shape
     continuous = create_model_from_config(typed(seanet_config()))
     with pytest.raises(TypeError, match="discrete bottleneck"):
         continuous.decode_tokens(torch.zeros(1, 1, 4, dtype=torch.long))
+    with pytest.raises(TypeError, match="discrete bottleneck"):
+        continuous.encode_tokens(audio)
 
 
 # --- state dicts -----------------------------------------------------------------------------

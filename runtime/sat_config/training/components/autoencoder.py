@@ -58,14 +58,26 @@ class AudioAutoencoder(nn.Module):
         decoded = self.decoder(latents)
         return torch.tanh(decoded) if self.soft_clip else decoded
 
+    def _require_discrete(self, what: str) -> None:
+        if not self.is_discrete:
+            raise TypeError(f"{what} needs a discrete bottleneck (rvq, rvq_vae, fsq, "
+                            "dithered_fsq, dac_rvq, dac_rvq_vae)")
+
+    def encode_tokens(self, audio: torch.Tensor) -> torch.Tensor:
+        """Discrete tokens ``(batch, codebooks, frames)`` of ``audio`` (discrete bottlenecks
+        only)."""
+        self._require_discrete("encode_tokens")
+        _, info = self.encode(audio, return_info=True)
+        if self.bottleneck.tokens_id not in info:  # dac_rvq with quantize_on_decode
+            raise ValueError("this bottleneck quantises on decode: encode gives no tokens")
+        return info[self.bottleneck.tokens_id]
+
     def decode_tokens(self, tokens: torch.Tensor) -> torch.Tensor:
         """Audio from discrete tokens ``(batch, codebooks, frames)`` (discrete bottlenecks only).
 
         Unlike upstream, the bottleneck's ``decode`` (noise channels, quantize_on_decode) runs
         once, not twice."""
-        if not self.is_discrete:
-            raise TypeError("decode_tokens needs a discrete bottleneck (rvq, rvq_vae, fsq, "
-                            "dithered_fsq, dac_rvq, dac_rvq_vae)")
+        self._require_discrete("decode_tokens")
         return self.decode(self.bottleneck.decode_tokens(tokens))
 
     def forward(self, audio: torch.Tensor) -> torch.Tensor:
