@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
+from torch.utils.checkpoint import checkpoint
 
 from ...training.parts import Parts
 
@@ -286,6 +287,8 @@ class _DacDiscriminators(nn.Module):
     def forward(self, x: torch.Tensor) -> list[list[torch.Tensor]]:
         x = x - x.mean(dim=-1, keepdim=True)  # no DC offset, peak at 0.8 per channel
         x = 0.8 * x / (x.abs().amax(dim=-1, keepdim=True) + 1e-9)
+        if torch.is_grad_enabled():  # as upstream: recompute in backward (1024-wide maps)
+            return [checkpoint(d, x, use_reentrant=False) for d in self.discriminators]
         return [d(x) for d in self.discriminators]
 
 
