@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from unets_support import CORPUS, assert_close, corpus_config, n_params, state_dict, \
+from upstream_support import CORPUS, assert_close, corpus_config, n_params, state_dict, \
     upstream_fixture
 
 torch = pytest.importorskip("torch")

@@ -7,7 +7,7 @@ import math
 import pickle
 
 import pytest
-from unets_support import assert_close, state_dict, upstream_fixture
+from upstream_support import assert_close, state_dict, upstream_fixture
 
 torch = pytest.importorskip("torch")
 

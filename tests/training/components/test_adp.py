@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from unets_support import assert_close, corpus_config, n_params, state_dict, upstream_fixture
+from upstream_support import assert_close, corpus_config, n_params, state_dict, upstream_fixture
 
 torch = pytest.importorskip("torch")
 

@@ -1,4 +1,4 @@
-"""Helpers of the U-Net and pretransform tests: upstream fixtures and the corpus configs."""
+"""Helpers of the tests that compare against upstream: fixtures and the shipped corpus configs."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 torch = pytest.importorskip("torch")
 torch.set_num_threads(1)  # tiny models: extra threads only oversubscribe the cores
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "tests" / "corpus" / "upstream"
 FIXTURES = REPO / "tests" / "fixtures" / "upstream"
 TOL = 1e-5
