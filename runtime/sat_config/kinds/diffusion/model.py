@@ -41,9 +41,10 @@ def create_diffusion_cond(config) -> ConditionedDiffusionModelWrapper:
     ``training.arc``) -> :class:`ConditionedDiffusionModelWrapper`."""
     model = config.model
     diffusion = model.diffusion
-    backbone = COND_BACKBONES.build(diffusion.type, diffusion)
+    # the small parts first: an unbuilt conditioner fails before a large backbone is allocated
     pretransform = _pretransform(model.pretransform, config.sample_rate)
     conditioner = build_multi_conditioner(model.conditioning, model_pretransform=pretransform)
+    backbone = COND_BACKBONES.build(diffusion.type, diffusion)
     min_input_length = pretransform.downsampling_ratio if pretransform is not None else 1
     shift = diffusion.distribution_shift_options
     return ConditionedDiffusionModelWrapper(

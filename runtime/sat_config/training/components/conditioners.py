@@ -163,7 +163,8 @@ class T5Conditioner(Conditioner):
                  enable_grad: bool = False, project_out: bool = False):
         transformers = _transformers("t5")
         tokenizer = transformers.AutoTokenizer.from_pretrained(t5_model_name)
-        model = transformers.T5EncoderModel.from_pretrained(t5_model_name)
+        with torch.device("cpu"):  # real weights, even while the caller builds on "meta"
+            model = transformers.T5EncoderModel.from_pretrained(t5_model_name)
         super().__init__(model.config.d_model, output_dim, project_out=project_out)
         self.max_length = max_length
         self.enable_grad = enable_grad
