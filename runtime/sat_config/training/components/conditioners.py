@@ -230,7 +230,7 @@ def _hold_pretransform(module: nn.Module, pretransform: nn.Module, save: bool) -
 
 
 class PretransformConditioner(Conditioner):
-    """Audio encoded by a pretransform (latents, projected to ``output_dim``)."""
+    """Audio encoded by a pretransform: latents ``(batch, output_dim, frames)``."""
 
     def __init__(self, pretransform: nn.Module, output_dim: int, save_pretransform: bool = False):
         super().__init__(pretransform.encoded_channels, output_dim)
@@ -244,7 +244,10 @@ class PretransformConditioner(Conditioner):
         if audio.dim() == 2:
             audio = audio.unsqueeze(0)
         audio = set_audio_channels(audio, self.pretransform.io_channels).to(device)
-        latents = self.proj_out(self.pretransform.encode(audio))
+        latents = self.pretransform.encode(audio)
+        # project the channels (upstream applies proj_out to the time axis, which fails unless
+        # the widths already agree and proj_out is the identity)
+        latents = self.proj_out(latents.transpose(1, 2)).transpose(1, 2)
         return [latents, _ones(latents.shape[0], latents.shape[2], latents.device)]
 
 
