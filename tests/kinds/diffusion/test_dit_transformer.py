@@ -99,6 +99,9 @@ def test_rotary_covers_at_least_32_channels_per_head():
     assert ContinuousTransformer(256, 1, dim_heads=128).rotary_pos_emb.inv_freq.shape == (32,)
     assert ContinuousTransformer(64, 1, dim_heads=32).rotary_pos_emb.inv_freq.shape == (16,)
     assert "rotary_pos_emb.inv_freq" in ContinuousTransformer(64, 1).state_dict()  # persistent
+    with pytest.raises(ValueError, match="heads of at least 32 channels"):
+        ContinuousTransformer(64, 1, dim_heads=16)
+    ContinuousTransformer(64, 1, dim_heads=16, rotary_pos_emb=False)
 
 
 def test_causal_attention_ignores_later_positions():

@@ -457,7 +457,13 @@ class ContinuousTransformer(nn.Module):
         self.project_in = nn.Linear(dim_in, dim, bias=False) if dim_in is not None else nn.Identity()
         self.project_out = (nn.Linear(dim, dim_out, bias=False) if dim_out is not None
                             else nn.Identity())
-        self.rotary_pos_emb = RotaryEmbedding(max(dim_heads // 2, 32)) if rotary_pos_emb else None
+        rotary_dim = max(dim_heads // 2, 32)
+        if rotary_pos_emb and rotary_dim > min(dim_heads, dim):
+            # upstream builds this and fails on the first forward pass
+            raise ValueError(f"rotary embeddings cover {rotary_dim} channels per head but the "
+                             f"heads are {min(dim_heads, dim)} wide: use heads of at least "
+                             f"{rotary_dim} channels (fewer heads) or turn rotary_pos_emb off")
+        self.rotary_pos_emb = RotaryEmbedding(rotary_dim) if rotary_pos_emb else None
         self.num_memory_tokens = num_memory_tokens
         if num_memory_tokens > 0:
             self.memory_tokens = nn.Parameter(torch.randn(num_memory_tokens, dim))
