@@ -227,3 +227,24 @@ def test_distribution_shift_options_reach_the_wrapper(tiny_cond):
     # at min_length the shift is exp(0.5): t' = t / (t + e^-0.5 (1 - t))
     expected = t / (t + torch.exp(torch.tensor(-0.5)) * (1 - t))
     torch.testing.assert_close(short, expected)
+
+
+def test_inpaint_model_concatenates_mask_and_masked_input(tiny_cond, metadata):
+    tiny_cond["model_type"] = "diffusion_cond_inpaint"
+    diffusion = tiny_cond["model"]["diffusion"]
+    diffusion["input_concat_ids"] = ["inpaint_mask", "inpaint_masked_input"]
+    diffusion["config"]["input_concat_dim"] = 3  # 1 mask channel + 2 io channels
+    tiny_cond["training"] = {"learning_rate": 1e-4, "inpainting": {},
+                             "demo": {"demo_cfg_scales": [3.0]}}
+    model = create_diffusion_cond(sat_config.load_config(tiny_cond))
+    assert KINDS["diffusion_cond_inpaint"].part("model") is create_diffusion_cond
+    assert model.model.model.preprocess_conv.weight.shape == (5, 5, 1)
+    x = torch.randn(2, 2, 16)
+    cond = model.conditioner(metadata, "cpu")
+    mask = torch.zeros(2, 1, 16)
+    mask[..., :8] = 1
+    cond["inpaint_mask"] = [mask, None]
+    cond["inpaint_masked_input"] = [x * mask, None]
+    inputs = model.get_conditioning_inputs(cond)
+    assert inputs["input_concat_cond"].shape == (2, 3, 16)
+    assert model(x, torch.rand(2), cond=cond).shape == x.shape
