@@ -274,7 +274,7 @@ class SourceMixConditioner(Conditioner):
     def forward(self, sources: Sequence[Mapping[str, torch.Tensor]], device: Any = None):
         self.pretransform.to(device)
         self.proj_out.to(device)
-        dtype = next(iter(self.parameters())).dtype
+        dtype = next(iter([*self.source_heads.parameters(), *self.parameters()])).dtype
         mixes = []
         for item in sources:
             mix = None
