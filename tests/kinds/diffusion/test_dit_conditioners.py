@@ -127,7 +127,7 @@ def test_lut_conditioner_offline(offline_t5):
 
 def test_pretransform_and_source_mix_conditioners():
     pretransforms = pytest.importorskip("sat_config.training.components.pretransforms")
-    spec = {"type": "pqmf", "config": {"attenuation": 100, "num_bands": 2}}
+    spec = {"type": "wavelet", "config": {"channels": 1, "levels": 1, "wavelet": "bior2.2"}}
     conditioning = diffusion_parts.Conditioning.model_validate({
         "cond_dim": 6,
         "configs": [

@@ -12,7 +12,6 @@ extra). ``clap_text``, ``clap_audio`` and ``phoneme`` are schema-valid but not b
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -345,21 +344,6 @@ class MultiConditioner(nn.Module):
 # --- builders from typed configs ----------------------------------------------------------------
 
 
-def _load_weights(module: nn.Module, path: str) -> None:
-    """Weights of a ``.ckpt`` (its ``state_dict``) or ``.safetensors`` file, loaded safely."""
-    if Path(path).suffix == ".safetensors":
-        try:
-            from safetensors.torch import load_file
-        except ModuleNotFoundError:
-            raise ModuleNotFoundError(f"{path}: reading .safetensors needs the `safetensors` "
-                                      "package") from None
-        state = load_file(path)
-    else:
-        from ..checkpoints import load_state_dict
-        state = load_state_dict(path)
-    module.load_state_dict(state)
-
-
 def _audio_pretransform(config, model_pretransform: nn.Module | None, kind: str) -> nn.Module:
     if config.use_model_pretransform:
         if model_pretransform is None:
@@ -373,7 +357,8 @@ def _audio_pretransform(config, model_pretransform: nn.Module | None, kind: str)
         from .pretransforms import build_pretransform
         pretransform = build_pretransform(config.pretransform_config, config.sample_rate)
     if config.pretransform_ckpt_path is not None:
-        _load_weights(pretransform, config.pretransform_ckpt_path)
+        from .pretransforms import load_pretransform_checkpoint
+        load_pretransform_checkpoint(pretransform, config.pretransform_ckpt_path)
     return pretransform
 
 
