@@ -194,3 +194,8 @@ def test_audio_conditioners_on_the_model_pretransform():
          "config": {"sample_rate": 16000, "use_model_pretransform": True}}]})
     with pytest.raises(ValueError, match="needs `model.pretransform`"):
         build_multi_conditioner(no_model)
+
+
+def test_t5_conditioner_names_a_model_missing_offline(offline_t5):
+    with pytest.raises(OSError, match="'t5' conditioner: cannot load 'google/flan-t5-small'"):
+        T5Conditioner(8, t5_model_name="google/flan-t5-small")

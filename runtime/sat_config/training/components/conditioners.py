@@ -35,6 +35,16 @@ def _transformers(conditioner: str):
     return transformers
 
 
+def _from_pretrained(conditioner: str, loader, name: str):
+    """``loader.from_pretrained(name)``, saying which conditioner failed when the files are
+    neither in the Hugging Face cache nor downloadable."""
+    try:
+        return loader.from_pretrained(name)
+    except OSError as exc:
+        raise OSError(f"{conditioner!r} conditioner: cannot load {name!r} from the Hugging Face "
+                      f"hub or cache ({exc})".split("\n")[0]) from exc
+
+
 def set_audio_channels(audio: torch.Tensor, channels: int) -> torch.Tensor:
     """(batch, [channels,] samples) -> (batch, channels, samples): mono by averaging, stereo by
     duplicating a mono signal or keeping the first two channels."""
@@ -161,9 +171,9 @@ class T5Conditioner(Conditioner):
     def __init__(self, output_dim: int, t5_model_name: str = "t5-base", max_length: int = 128,
                  enable_grad: bool = False, project_out: bool = False):
         transformers = _transformers("t5")
-        tokenizer = transformers.AutoTokenizer.from_pretrained(t5_model_name)
+        tokenizer = _from_pretrained("t5", transformers.AutoTokenizer, t5_model_name)
         with torch.device("cpu"):  # real weights, even while the caller builds on "meta"
-            model = transformers.T5EncoderModel.from_pretrained(t5_model_name)
+            model = _from_pretrained("t5", transformers.T5EncoderModel, t5_model_name)
         super().__init__(model.config.d_model, output_dim, project_out=project_out)
         self.max_length = max_length
         self.enable_grad = enable_grad
@@ -199,7 +209,7 @@ class TokenizerLUTConditioner(Conditioner):
                  special_tokens: Sequence[str] = ()):
         super().__init__(output_dim, output_dim, project_out=project_out)
         transformers = _transformers("lut")
-        self.tokenizer = transformers.AutoTokenizer.from_pretrained(tokenizer_name)
+        self.tokenizer = _from_pretrained("lut", transformers.AutoTokenizer, tokenizer_name)
         if special_tokens:
             self.tokenizer.add_special_tokens(
                 {"additional_special_tokens": list(special_tokens)})
