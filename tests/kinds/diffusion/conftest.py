@@ -1,0 +1,130 @@
+"""Shared pieces of the diffusion-model tests: upstream output fixtures, tiny configs, and an
+offline Hugging Face cache holding a tiny T5 under a real model name (nothing is downloaded)."""
+
+from __future__ import annotations
+
+import copy
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+torch = pytest.importorskip("torch")
+torch.set_num_threads(1)
+
+REPO = Path(__file__).resolve().parents[3]
+FIXTURES = REPO / "tests" / "fixtures" / "upstream"
+SA2 = REPO / "tests" / "corpus" / "upstream" / "model_configs__txt2audio__stable_audio_2_0.json"
+
+TINY_T5 = dict(vocab_size=384, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_heads=4,
+               feed_forward_proj="gated-gelu")
+"""A 33,056-parameter T5 encoder; paired with the file-free ``ByT5Tokenizer``."""
+
+OFFLINE_T5_NAME = "t5-base"
+
+TINY_COND: dict[str, Any] = {
+    "model_type": "diffusion_cond",
+    "sample_size": 64,
+    "sample_rate": 16000,
+    "audio_channels": 2,
+    "model": {
+        "io_channels": 2,
+        "conditioning": {"cond_dim": 16, "configs": [
+            {"id": "seconds_start", "type": "number", "config": {"min_val": 0, "max_val": 512}},
+            {"id": "seconds_total", "type": "number", "config": {"min_val": 0, "max_val": 512}},
+        ]},
+        "diffusion": {
+            "type": "dit",
+            "cross_attention_cond_ids": ["seconds_start", "seconds_total"],
+            "global_cond_ids": ["seconds_start", "seconds_total"],
+            "config": {"io_channels": 2, "embed_dim": 64, "depth": 2, "num_heads": 2,
+                       "cond_token_dim": 16, "global_cond_dim": 32},
+        },
+    },
+    "training": {
+        "learning_rate": 1e-4,
+        "demo": {"num_demos": 1, "demo_cond": [{"seconds_start": 0, "seconds_total": 1}],
+                 "demo_cfg_scales": [3.0]},
+    },
+}
+METADATA = [{"seconds_start": 3, "seconds_total": 40},
+            {"seconds_start": 100.5, "seconds_total": 600}]
+
+
+@pytest.fixture
+def metadata() -> list[dict[str, Any]]:
+    """The batch metadata the upstream dit_cond fixture was made with (600 > max_val: clamped)."""
+    return copy.deepcopy(METADATA)
+
+
+@pytest.fixture
+def tiny_cond() -> dict[str, Any]:
+    """A fresh copy of a tiny diffusion_cond config (DiT, two number conditioners)."""
+    return copy.deepcopy(TINY_COND)
+
+
+@pytest.fixture
+def upstream_fixture():
+    """``load(name)`` -> the tensors of ``tests/fixtures/upstream/<name>.pt`` (weights only) and
+    the path of its config; skips the test when the fixture is absent."""
+
+    def load(name: str) -> tuple[dict[str, Any], Path]:
+        pt, config = FIXTURES / f"{name}.pt", FIXTURES / f"{name}.json"
+        if not (pt.is_file() and config.is_file()):
+            pytest.skip(f"upstream fixture {name} not present in tests/fixtures/upstream")
+        return torch.load(pt, map_location="cpu", weights_only=True), config
+
+    return load
+
+
+def state_dict_of(tensors: dict[str, Any]) -> dict[str, Any]:
+    prefix = "state_dict."
+    return {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+
+
+@pytest.fixture
+def fixture_state_dict():
+    return state_dict_of
+
+
+_HUB_ENV = ("HF_HOME", "HF_HUB_CACHE", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+
+
+@pytest.fixture(scope="session")
+def offline_t5(tmp_path_factory) -> str:
+    """A Hugging Face cache in a temporary folder whose ``t5-base`` is a tiny random T5 encoder
+    with a ByT5 tokenizer, with the hub set offline: the conditioner's real
+    ``from_pretrained("t5-base")`` path runs without a network. Yields the model name."""
+    pytest.importorskip("transformers", reason="the t5/lut conditioners need the [text] extra")
+    home = tmp_path_factory.mktemp("hf_home")
+    saved = {k: os.environ.get(k) for k in _HUB_ENV}
+    os.environ.update(HF_HOME=str(home), HF_HUB_CACHE=str(home / "hub"), HF_HUB_OFFLINE="1",
+                      TRANSFORMERS_OFFLINE="1")
+    # huggingface_hub reads these once, at import; if it was imported before us, point its
+    # constants at the same values
+    constants = sys.modules.get("huggingface_hub.constants")
+    patched = {}
+    if constants is not None:
+        for name, value in (("HF_HUB_CACHE", str(home / "hub")), ("HF_HUB_OFFLINE", True)):
+            patched[name] = getattr(constants, name)
+            setattr(constants, name, value)
+    from transformers import ByT5Tokenizer, T5Config, T5EncoderModel
+
+    repo = home / "hub" / f"models--{OFFLINE_T5_NAME.replace('/', '--')}"
+    revision = "0" * 40
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text(revision)
+    snapshot = repo / "snapshots" / revision
+    torch.manual_seed(0)
+    T5EncoderModel(T5Config(**TINY_T5)).save_pretrained(snapshot)
+    ByT5Tokenizer().save_pretrained(snapshot)
+    yield OFFLINE_T5_NAME
+    for name, value in patched.items():
+        setattr(constants, name, value)
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
