@@ -7,6 +7,7 @@ weights of another model) is a :class:`CheckpointFileError` naming the file and 
 from __future__ import annotations
 
 import pickle
+import pickletools
 import stat
 import zipfile
 from collections import Counter
@@ -34,6 +35,19 @@ def _first_line(exc: BaseException) -> str:
     return text[0][:200] if text else type(exc).__name__
 
 
+_CALLS = {"GLOBAL", "STACK_GLOBAL", "REDUCE", "INST", "OBJ", "NEWOBJ", "NEWOBJ_EX"}
+
+
+def _pickle_that_calls(path: Path) -> bool:
+    """Whether ``path`` is a plain pickle naming functions or classes to call (read opcode by
+    opcode with pickletools, which executes nothing), as opposed to bytes that are no pickle."""
+    try:
+        with path.open("rb") as file:
+            return any(op.name in _CALLS for op, _, _ in pickletools.genops(file))
+    except Exception:  # noqa: BLE001 - any failure to parse just means "not a pickle"
+        return False
+
+
 def read_checkpoint(path: str | Path, *, mmap: bool = False) -> dict[str, Any]:
     """The dict in checkpoint ``path``, loaded with ``torch.load(..., weights_only=True)``.
 
@@ -59,11 +73,12 @@ def read_checkpoint(path: str | Path, *, mmap: bool = False) -> dict[str, Any]:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True,
                                 mmap=mmap and zipped)
     except pickle.UnpicklingError as exc:
-        if "weights only" in str(exc).lower():
+        text = str(exc)
+        if "Unsupported global" in text or (not zipped and _pickle_that_calls(path)):
             raise UnsafeCheckpointError(
                 path, "refused to load: it holds objects other than tensors and plain "
                       "containers, and unpickling them could run code") from None
-        raise CheckpointFileError(path, f"is not a PyTorch checkpoint ({_first_line(exc)})") \
+        raise CheckpointFileError(path, "is not a PyTorch checkpoint (not a readable pickle)") \
             from None
     except OSError as exc:
         raise CheckpointFileError(path, f"cannot be read: {exc.strerror or exc}") from None
