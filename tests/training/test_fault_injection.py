@@ -24,17 +24,18 @@ from training_helpers import tiny_config
 pytestmark = pytest.mark.slow
 
 KILLS = 24
-TARGET = 40
+TARGET = 64
 
-# Reads "<mode> <marker>" lines; forks a child running `sat-config train` (argv from the file
-# named on its command line) and prints the child's pid; "wait <pid>" reaps it and prints the
-# exit status. Mode "slow-save" makes every checkpoint write pause between its fsync and its
-# rename, after touching the marker, so that a kill lands in the middle of a save.
+# Reads "<mode> <marker> <log> <n>" lines; forks a child running `sat-config train` (argv from
+# the file named on its command line) and prints the child's pid; "wait <pid>" reaps it and
+# prints the exit status. The child touches the marker when training starts ("plain") or, with
+# "slow-save", inside its n-th checkpoint write, between the fsync and the rename, where it
+# then pauses, so that a kill lands in the middle of a save.
 SERVER = r"""
 import json, os, sys, time
 import torch, pytorch_lightning
 from sat_config.cli import main
-from sat_config.training import checkpoint_io
+from sat_config.training import checkpoint_io, safety
 
 argv = json.load(open(sys.argv[1]))
 for line in sys.stdin:
@@ -43,7 +44,7 @@ for line in sys.stdin:
         _, status = os.waitpid(int(words[1]), 0)
         print(os.waitstatus_to_exitcode(status), flush=True)
         continue
-    mode, marker, log = words
+    mode, marker, log, n = words
     pid = os.fork()
     if pid:
         print(pid, flush=True)
@@ -52,14 +53,24 @@ for line in sys.stdin:
     os.dup2(fd, 1)
     os.dup2(fd, 2)
     if mode == "slow-save":
-        real_fsync = os.fsync
+        real_fsync, count = os.fsync, [0]
 
-        def fsync(fd, real_fsync=real_fsync):
+        def fsync(fd):
             real_fsync(fd)
-            open(marker, "w").close()
-            time.sleep(0.5)
+            count[0] += 1
+            if count[0] == int(n):
+                open(marker, "w").close()
+                time.sleep(0.5)
 
         checkpoint_io.os.fsync = fsync
+    else:
+        started = safety.StopOnSignal.on_train_start
+
+        def on_train_start(self, trainer, module):
+            started(self, trainer, module)
+            open(marker, "w").close()
+
+        safety.StopOnSignal.on_train_start = on_train_start
     os._exit(main(argv))
 """
 
@@ -102,15 +113,18 @@ def test_sigkill_at_random_moments_then_recover_reaches_the_target(tmp_path: Pat
         while kills < KILLS:
             marker.unlink(missing_ok=True)
             mode = "slow-save" if kills % 2 else "plain"
-            pid = ask(f"{mode} {marker} {log}")
-            if mode == "slow-save":
+            pid = ask(f"{mode} {marker} {log} {rng.randint(1, 6)}")
+            if kills % 6 == 0:  # any moment: model building, Lightning's setup, training
+                time.sleep(rng.uniform(0.0, 4.0))
+            else:
                 deadline = time.monotonic() + 120
                 while not marker.exists() and time.monotonic() < deadline:
                     time.sleep(0.01)
-                time.sleep(rng.uniform(0.0, 0.4))  # somewhere inside the 0.5 s pause
-                during_save += marker.exists()
-            else:
-                time.sleep(rng.uniform(0.2, 6.0))
+                if mode == "slow-save":
+                    time.sleep(rng.uniform(0.0, 0.4))  # somewhere inside the 0.5 s pause
+                    during_save += marker.exists()
+                else:
+                    time.sleep(rng.uniform(0.0, 2.0))
             os.kill(pid, 9)
             status = ask(f"wait {pid}")
             if status == 0:
@@ -120,14 +134,14 @@ def test_sigkill_at_random_moments_then_recover_reaches_the_target(tmp_path: Pat
             if (run / "checkpoints").is_dir():
                 progress.append(_check_checkpoints(run / "checkpoints"))
         marker.unlink(missing_ok=True)
-        pid = ask(f"plain {marker} {log}")
+        pid = ask(f"plain {marker} {log} 0")
         assert ask(f"wait {pid}") == 0, log.read_text()[-3000:]
     finally:
         server.stdin.close()
         server.wait(timeout=60)
     print(f"{kills} kills ({during_save} during a save); newest step after each: {progress}")
     assert kills >= 20 and during_save >= 8, (kills, during_save)
-    assert progress == sorted(progress) and progress[-1] > 0  # never lost saved progress
+    assert progress == sorted(progress) and progress[-1] >= 10  # saved progress is never lost
     final = torch.load(run / "checkpoints" / "last.ckpt", weights_only=True)
     assert final["global_step"] == TARGET
     assert _check_checkpoints(run / "checkpoints") == TARGET

@@ -69,3 +69,19 @@ def test_a_killed_run_keeps_its_metrics_up_to_its_last_checkpoint(tmp_path) -> N
     assert metrics.is_file(), "no metrics reached the disk"
     steps = {int(r["step"]) for r in csv.DictReader(metrics.open())}
     assert {0, 1, 2} <= steps
+
+
+def test_a_signal_before_training_or_a_second_one_stops_at_once() -> None:
+    from sat_config.training.errors import TrainingInterrupted
+    from sat_config.training.safety import StopOnSignal
+
+    stop = StopOnSignal()
+    with pytest.raises(TrainingInterrupted, match="SIGINT before training started") as info:
+        stop._handle(signal.SIGINT, None)
+    assert info.value.exit_code == 130
+    stop.training, stop.step = True, 7
+    stop._handle(signal.SIGTERM, None)  # the first one during training only asks to stop
+    assert stop.signum == signal.SIGTERM
+    with pytest.raises(TrainingInterrupted, match="SIGTERM at step 7; nothing saved") as info:
+        stop._handle(signal.SIGTERM, None)
+    assert info.value.exit_code == 143

@@ -83,6 +83,18 @@ def test_an_output_dir_that_is_a_file_is_one_line_exit_2(tmp_path, capsys) -> No
     assert rc == 2 and "is a file, not a directory" in _one_line(err)
 
 
+def test_an_unwritable_output_dir_is_refused_with_its_reason(tmp_path, monkeypatch) -> None:
+    from sat_config.training import outputs
+
+    def read_only(*args, **kwargs):  # chmod does not stop root: simulate the filesystem's answer
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    monkeypatch.setattr(outputs, "open", read_only, raising=False)
+    with pytest.raises(OutputDirError, match="run cannot be used: Read-only file system"):
+        with claim_output_dir(tmp_path / "run", resuming=False):
+            pass
+
+
 # --- checkpoints that cannot be written, losses that are not finite -----------------------------
 
 def test_a_checkpoint_that_cannot_be_written_fails_the_run(tmp_path, capsys, monkeypatch) -> None:

@@ -129,8 +129,11 @@ def describe_mismatch(expected: Mapping[str, torch.Size], found: Mapping[str, An
 
     missing = [k for k in expected if k not in found]
     unexpected = [k for k in found if k not in expected]
-    shapes = [f"{k} {list(found[k].shape)} (the model has {list(expected[k])})"
-              for k in expected if k in found and tuple(found[k].shape) != tuple(expected[k])]
+    def shape(value: Any) -> list[int]:
+        return list(getattr(value, "shape", ()))
+
+    shapes = [f"{k} {shape(found[k])} (the model has {list(expected[k])})"
+              for k in expected if k in found and shape(found[k]) != list(expected[k])]
     parts = []
     if shapes:
         parts.append(f"{len(shapes)} shape(s) differ: {listing(shapes)}")

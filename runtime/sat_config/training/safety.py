@@ -66,6 +66,7 @@ class StopOnSignal(pl.Callback):
     def __init__(self):
         self.signum: int | None = None
         self.training = False
+        self.step: int | None = None
         self._previous: dict[int, Any] = {}
 
     def install(self) -> None:
@@ -81,8 +82,8 @@ class StopOnSignal(pl.Callback):
         self._previous.clear()
 
     def _handle(self, signum: int, frame: Any) -> None:
-        if self.signum is not None or not self.training:
-            raise TrainingInterrupted(signum)
+        if self.signum is not None or not self.training:  # a second signal: stop right here
+            raise TrainingInterrupted(signum, self.step)
         self.signum = signum
 
     def on_train_start(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
@@ -91,6 +92,7 @@ class StopOnSignal(pl.Callback):
 
     def on_train_batch_end(self, trainer: pl.Trainer, module: pl.LightningModule, outputs: Any,
                            batch: Any, batch_idx: int) -> None:
+        self.step = trainer.global_step
         requested = self.signum is not None
         if trainer.world_size > 1:
             requested = trainer.strategy.reduce_boolean_decision(requested, all=False)
