@@ -106,6 +106,7 @@ def claim_output_dir(path: str | Path, *, resuming: bool) -> Iterator[Path]:
     except OSError as exc:
         raise OutputDirError(f"output directory {path} cannot be used: "
                              f"{exc.strerror or exc}") from None
+    inherited = os.environ.get(RUN_DIR_ENV)
     try:
         _lock(lock, path)
         if holds_a_run(path) and not resuming:
@@ -116,6 +117,10 @@ def claim_output_dir(path: str | Path, *, resuming: bool) -> Iterator[Path]:
         yield path
     finally:
         lock.close()  # closing releases the flock
+        if inherited is None:
+            os.environ.pop(RUN_DIR_ENV, None)
+        else:
+            os.environ[RUN_DIR_ENV] = inherited
 
 
 def _lock(lock, path: Path) -> None:
