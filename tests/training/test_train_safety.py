@@ -249,3 +249,13 @@ def test_newest_checkpoint_prefers_the_latest_write(tmp_path: Path) -> None:
         os.utime(ckpts / name, ns=(10**9 * (i + 1),) * 2)
     (ckpts / ".last.ckpt.1234.partial").write_bytes(b"x")
     assert newest_checkpoint(tmp_path).name == "epoch=0-step=4.ckpt"
+
+
+def test_the_cli_names_training_failures_without_importing_torch() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, sat_config.training.errors, sat_config.training.outputs, "
+            "sat_config.training.cli; print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "False", out.stderr
