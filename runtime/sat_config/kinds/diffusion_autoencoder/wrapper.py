@@ -88,6 +88,11 @@ class DiffusionAutoencoderTrainingWrapper(pl.LightningModule):
         self.use_reconstruction_loss = training.use_reconstruction_loss
         self.sdstft = None
         if self.use_reconstruction_loss:
+            if config.sample_size <= max(STFT_SCALES) // 2:
+                raise ValueError(f"training.use_reconstruction_loss: its largest STFT has "
+                                 f"{max(STFT_SCALES)} bins, so clips need more than "
+                                 f"{max(STFT_SCALES) // 2} samples (sample_size is "
+                                 f"{config.sample_size})")
             pretransform = model.pretransform
             channels = pretransform.io_channels if pretransform is not None else model.io_channels
             self.sdstft = stft_loss(model.sample_rate, channels)
