@@ -81,6 +81,19 @@ def test_a_wasserstein_bottleneck_adds_mmd_at_weight_100():
     assert torch.allclose(loss, terms["mse_loss"] + 100 * terms["mmd_loss"])
 
 
+def test_a_discrete_bottleneck_adds_its_quantizer_loss():
+    config = tiny("DAU1d")
+    config["model"]["bottleneck"] = {"type": "rvq", "config": {
+        "dim": 8, "codebook_size": 16, "num_quantizers": 2, "kmeans_init": False}}
+    config["model"]["latent_dim"] = 8
+    config["model"]["diffusion"]["config"]["cond_dim"] = 8
+    wrapper = _wrapper(load(config))
+    assert wrapper.diffae.is_discrete
+    loss, terms = wrapper.losses(torch.randn(2, 2, 256))
+    assert "quantizer_loss" in terms
+    assert torch.allclose(loss, terms["mse_loss"] + terms["quantizer_loss"])
+
+
 def test_v8_reconstruction_loss_without_a_pretransform():
     typed = past_schema(_recon(tiny("DAU1d")))  # the schema still asks for a pretransform
     wrapper = _wrapper(typed)
