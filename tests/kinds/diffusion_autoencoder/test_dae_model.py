@@ -203,6 +203,17 @@ def test_a_frozen_encoder_gets_no_gradients():
     assert all(p.requires_grad for p in model.diffusion.parameters())
 
 
+def test_the_bottlenecks_decode_is_not_applied_in_training_or_decoding():
+    config = tiny("DAU1d")
+    config["model"]["bottleneck"] = {"type": "wasserstein", "config": {"noise_augment_dim": 3}}
+    config["model"]["encoder"]["config"]["latent_dim"] = 4
+    model = _build(config)
+    latents = model.encode(torch.randn(1, 2, 256))
+    assert model.conditioning(latents, 256).shape == (1, 4, 256)
+    # upstream appends the 3 noise channels in decode only: a channel mismatch there
+    assert model.decode(latents, steps=1).shape == (1, 2, 256)
+
+
 # --- state dicts ------------------------------------------------------------------------------
 
 

@@ -79,6 +79,9 @@ def test_a_wasserstein_bottleneck_adds_mmd_at_weight_100():
     wrapper = _wrapper(load(config))
     loss, terms = wrapper.losses(torch.randn(2, 2, 256))
     assert torch.allclose(loss, terms["mse_loss"] + 100 * terms["mmd_loss"])
+    wrapper.eval()  # the bottleneck reports mmd in training mode only
+    loss, terms = wrapper.losses(torch.randn(2, 2, 256))
+    assert "mmd_loss" not in terms and torch.equal(loss, terms["mse_loss"])
 
 
 def test_a_discrete_bottleneck_adds_its_quantizer_loss():

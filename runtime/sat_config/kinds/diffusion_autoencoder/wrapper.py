@@ -129,8 +129,9 @@ class DiffusionAutoencoderTrainingWrapper(pl.LightningModule):
         terms = {"mse_loss": F.mse_loss(v, target)}
         loss = terms["mse_loss"]
         for key, name, weight in self.regularisers:
-            terms[name] = info[key]
-            loss = loss + weight * info[key]
+            if key in info:  # some are reported in training mode only (mmd)
+                terms[name] = info[key]
+                loss = loss + weight * info[key]
         if self.sdstft is not None:
             pred = noised * alphas - v * sigmas  # one-step estimate of the signal
             if model.pretransform is not None:  # gradients reach v through a frozen decoder
