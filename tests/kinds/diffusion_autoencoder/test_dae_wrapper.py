@@ -226,3 +226,19 @@ def test_validation_logs_fixed_time_losses(monkeypatch):
     wrapper.validation_step((torch.randn(2, 2, 256), [{}, {}]), 0)
     assert set(logged) == {"val/loss_0.1", "val/loss_0.3", "val/loss_0.5", "val/loss_0.7",
                            "val/loss_0.9", "val/avg_loss"}
+
+
+def test_training_resumes_from_a_weights_only_checkpoint(tmp_path):
+    from training_helpers import fit
+
+    typed = load(tiny("DAU1d"))
+    first = _wrapper(typed)
+    fit(first, 2, tmp_path, checkpoint_every=2)
+    checkpoint = tmp_path / "checkpoints" / "last.ckpt"
+    saved = torch.load(checkpoint, weights_only=True)
+    assert saved["sat_config"]["model_type"] == "diffusion_autoencoder"
+    assert any(k.startswith("diffae_ema.module.diffusion.model.") for k in saved["state_dict"])
+    second = _wrapper(typed, seed=1)
+    trainer = fit(second, 3, tmp_path / "resumed", ckpt_path=str(checkpoint))
+    assert trainer.global_step == 3
+    assert int(second.diffae_ema.n_averaged) == 3
