@@ -51,7 +51,8 @@ def test_the_loss_is_upstreams_v_objective_plus_the_kl_term():
     loss, terms = wrapper.losses(reals, t=t, noise=noise)
     torch.manual_seed(7)  # the same VAE noise
     latents, info = model.encode(reals, return_info=True)
-    alpha, sigma = torch.cos(t * math.pi / 2)[:, None, None], torch.sin(t * math.pi / 2)[:, None, None]
+    alpha = torch.cos(t * math.pi / 2)[:, None, None]
+    sigma = torch.sin(t * math.pi / 2)[:, None, None]
     v = model.diffusion(reals * alpha + noise * sigma, t,
                         input_concat_cond=torch.repeat_interleave(latents, 8, dim=-1))
     mse = torch.nn.functional.mse_loss(v, noise * alpha - reals * sigma)
