@@ -75,7 +75,10 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("arc", _DIFFUSION, "kinds.arc.checks:checks", selected_by="arc",
          model="kinds.diffusion.model:create_diffusion_cond"),
     Kind("diffusion_autoencoder", ("diffusion_autoencoder",),
-         "kinds.diffusion_autoencoder.checks:checks"),
+         "kinds.diffusion_autoencoder.checks:checks",
+         model="kinds.diffusion_autoencoder.model:create_diffusion_autoencoder",
+         wrapper="kinds.diffusion_autoencoder.wrapper:create_diffusion_autoencoder_wrapper",
+         demo="kinds.diffusion_autoencoder.demo:create_diffusion_autoencoder_demo_callback"),
     Kind("lm", ("lm",), "kinds.lm.checks:checks"),
 )}
 
