@@ -1,6 +1,7 @@
 """The ``sat-config`` command line: a thin layer over the library.
 
-Exit codes: 0 ok, 1 invalid config, 2 usage error (bad arguments, unreadable file).
+Exit codes: 0 ok, 1 invalid config, 2 usage error (bad arguments, unreadable file). ``validate``
+gives every file its verdict and exits with the worst one.
 """
 
 from __future__ import annotations
@@ -52,30 +53,40 @@ def _escape(text: str, *, property: bool = False) -> str:
     return text.replace(":", "%3A").replace(",", "%2C") if property else text
 
 
-def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
-    results = validate_files(args.files, args.kind)
-    if any(i.rule == "io" for issues in results.values() for i in issues):
-        for issues in results.values():
-            for i in issues:
-                if i.rule == "io":
-                    print(f"sat-config: {i.source}: {i.message}", file=sys.stderr)
+def _verdict(issues: list[Issue]) -> int:
+    """One file's exit code: USAGE when it could not be read, INVALID with an error, else OK."""
+    if any(i.rule == "io" for i in issues):
         return USAGE
-    bad = {f for f, issues in results.items() if any(i.severity == "error" for i in issues)}
+    return INVALID if any(i.severity == "error" for i in issues) else OK
+
+
+def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
+    """Every file gets its verdict (an unreadable one hides no other); the exit code is the worst
+    of them: 2 if a file could not be read, else 1 if one is invalid, else 0."""
+    results = validate_files(args.files, args.kind)
+    verdicts = {f: _verdict(issues) for f, issues in results.items()}
     if args.format == "json":
-        payload = {"valid": not bad, "files": [
-            {"file": f, "valid": f not in bad, "issues": [i.to_dict() for i in issues]}
-            for f, issues in results.items()]}
+        payload = {"valid": not any(verdicts.values()), "files": [
+            {"file": f, "valid": verdicts[f] == OK, "readable": verdicts[f] != USAGE,
+             "issues": [i.to_dict() for i in issues]} for f, issues in results.items()]}
         json.dump(payload, out, indent=2)
         out.write("\n")
     else:
         for f, issues in results.items():
             for issue in issues:
-                print(_github(issue) if args.format == "github" else issue.format(), file=out)
-            if args.format == "text" and f not in bad:
+                if args.format == "github":
+                    print(_github(issue), file=out)
+                elif issue.rule == "io":  # not a config problem: said on stderr, as usage errors
+                    print(f"sat-config: {issue.source}: {issue.message}", file=sys.stderr)
+                else:
+                    print(issue.format(), file=out)
+            if args.format == "text" and verdicts[f] == OK:
                 print(f"{f}: ok", file=out)
         if args.format == "text" and len(results) > 1:
-            print(f"{len(results) - len(bad)} valid, {len(bad)} invalid", file=out)
-    return INVALID if bad else OK
+            counts = [list(verdicts.values()).count(v) for v in (OK, INVALID, USAGE)]
+            tail = f", {counts[2]} unreadable" if counts[2] else ""
+            print(f"{counts[0]} valid, {counts[1]} invalid{tail}", file=out)
+    return max(verdicts.values(), default=OK)
 
 
 def _write_document(out: TextIO, text: str) -> None:
