@@ -8,7 +8,7 @@ from typing import Any
 from .schema import files as schemas
 from .errors import ConfigError, Issue, UnknownModelTypeError, json_path
 from .parsing.document import Document, check_tree, parse
-from .checks import integer_range_issues, semantic_issues
+from .checks import STRUCTURAL, integer_range_issues, semantic_issues
 from .schema.engine import is_valid, schema_issues
 
 
@@ -46,8 +46,7 @@ def _semantic(data: dict, kind: str, *, schema_valid: bool) -> list[Issue]:
         return integer_range_issues(data)
     try:
         return semantic_issues(data, schema_valid=schema_valid, normalized=True)
-    except (KeyError, IndexError, TypeError, AttributeError, ValueError,
-            ArithmeticError) as exc:  # a check's bug: said in one line, not a traceback
+    except STRUCTURAL as exc:  # a check's bug: said in one line, not a traceback
         return [Issue("$", f"a semantic check failed on this config ({type(exc).__name__}: "
                       f"{exc}); this is a bug in sat-config, please report it", "internal")]
 

@@ -18,7 +18,7 @@ from ..parsing.document import integral_floats_as_ints
 
 # What a check meets on a value the schema rejected: a missing key, a string where a number
 # belongs, a zero (or ``false``) it divides by. On a schema-valid document each is a bug.
-_STRUCTURAL = (KeyError, IndexError, TypeError, AttributeError, ValueError, ArithmeticError)
+STRUCTURAL = (KeyError, IndexError, TypeError, AttributeError, ValueError, ArithmeticError)
 
 INT64 = 2 ** 63
 """The runtime stores integers (sizes, counts, steps, seeds) as 64-bit integers."""
@@ -44,7 +44,7 @@ def semantic_issues(data: dict[str, Any], *, schema_valid: bool,
     check = kind.part("checks")
     try:
         issues.extend(check(data))
-    except _STRUCTURAL:
+    except STRUCTURAL:
         if schema_valid:
             raise
     return issues
@@ -53,6 +53,8 @@ def semantic_issues(data: dict[str, Any], *, schema_valid: bool,
 def integer_range_issues(data: Any) -> list[Issue]:
     """An integer the runtime cannot hold (beyond 64 bits: an integral float such as ``1e20``
     counts, as JSON Schema reads it) would fail deep inside torch; said here with its path."""
+    if not _has_huge_int(data):  # the common case, without building paths
+        return []
     out: list[Issue] = []
     stack: list[tuple[Any, PathTuple]] = [(data, ())]
     while stack:
@@ -69,3 +71,17 @@ def integer_range_issues(data: Any) -> list[Issue]:
                            "integers", "integer-range",
                            f"use a value from -2**63 to 2**63 - 1 ({INT64 - 1})"))
     return sorted(out, key=lambda i: i.path)
+
+
+def _has_huge_int(data: Any) -> bool:
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        kind = type(value)
+        if kind is dict:
+            stack.extend(value.values())
+        elif kind is list:
+            stack.extend(value)
+        elif kind is int and not -INT64 <= value < INT64:
+            return True
+    return False

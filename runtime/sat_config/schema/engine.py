@@ -19,7 +19,7 @@ from functools import cache
 from typing import Any
 
 from . import files as schemas
-from ..errors import Issue, printable
+from ..errors import Issue
 from ..errors import PathTuple, json_path, path_tuple
 from ..parsing.document import Document
 
