@@ -256,3 +256,13 @@ def test_values_echoed_in_messages_are_escaped(model_type: str) -> None:
     text = str(info.value)
     assert len(text.splitlines()) == 1 + len(info.value.errors)
     assert "\x1b" not in text and "\r" not in text
+
+
+def test_a_file_name_cannot_forge_output_lines(tmp_path: Path) -> None:
+    path = tmp_path / "a\nforged: ok\x1b[2K.json"
+    path.write_text('{"model_type": "lm"}')
+    with pytest.raises(ConfigError) as info:
+        sat_config.load_config(path)
+    text = str(info.value)
+    assert len(text.splitlines()) == 1 + len(info.value.errors) and "\x1b" not in text
+    assert all(i.format().isprintable() for i in sat_config.validate(path))

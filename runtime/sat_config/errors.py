@@ -93,7 +93,8 @@ class ConfigError(ValueError):
 
     def __str__(self) -> str:
         errors = self.errors or self.issues
-        head = f"invalid config{f' {self.source}' if self.source else ''}: {len(errors)} issue(s)"
+        source = f" {printable(self.source)}" if self.source else ""
+        head = f"invalid config{source}: {len(errors)} issue(s)"
         return "\n  ".join([head, *(i.format() for i in errors)])
 
 
