@@ -266,3 +266,20 @@ def test_a_file_name_cannot_forge_output_lines(tmp_path: Path) -> None:
     text = str(info.value)
     assert len(text.splitlines()) == 1 + len(info.value.errors) and "\x1b" not in text
     assert all(i.format().isprintable() for i in sat_config.validate(path))
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(
+    st.text(), st.binary(), st.text().map(Path),  # a NUL in what reads as a path raised
+    st.from_regex(r"[{}\[\]\":,a-z0-9 \n\-!&*|>#%@'?]{0,60}", fullmatch=True),  # JSON/YAML-ish
+    _JSON_VALUES.map(lambda v: json.dumps({"model_type": "lm", "x": v}, allow_nan=True)),
+    _JSON_VALUES))
+def test_validate_never_raises_on_any_input(source) -> None:
+    for issue in sat_config.validate(source):
+        assert issue.format().isprintable()

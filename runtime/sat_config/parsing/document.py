@@ -69,8 +69,9 @@ def parse(source: Any, *, fmt: str | None = None) -> Document:
 def _looks_like_path(text: str) -> bool:
     """A one-line string is a path, unless it reads as YAML (``key: value``) and no such file
     exists. Text starting like JSON or a quoted string is never a path."""
-    if "\n" in text or len(text) >= 4096 or text.lstrip().startswith(("{", "[", '"', "'")):
-        return False
+    if "\n" in text or "\0" in text or len(text) >= 4096 \
+            or text.lstrip().startswith(("{", "[", '"', "'")):
+        return False  # no file is named so
     return ": " not in text or os.path.exists(text)
 
 
@@ -97,14 +98,22 @@ def read_limited(stream: Any, name: str | None = None) -> bytes | str:
 
 def _read_path(name: str) -> bytes:
     try:
-        with open(name, "rb") as stream:
-            size = os.fstat(stream.fileno()).st_size  # a regular file: refuse before reading
-            if size > MAX_BYTES:
-                raise config_error(f"file is {size:,} bytes; configs larger than {MAX_BYTES:,} bytes are "
-                            "refused", name, "size")
-            return read_limited(stream, name)  # pipes and devices report no useful size
+        stream = open(name, "rb")
     except OSError as exc:
         raise config_error(f"cannot read config file: {exc.strerror or exc}", name, "io") from None
+    except ValueError:  # a NUL, a character the file system cannot encode: no file is named so
+        raise config_error("cannot read config file: not a possible file name", name,
+                           "io") from None
+    with stream:
+        try:
+            size = os.fstat(stream.fileno()).st_size  # a regular file: refuse before reading
+        except OSError as exc:
+            raise config_error(f"cannot read config file: {exc.strerror or exc}", name,
+                               "io") from None
+        if size > MAX_BYTES:
+            raise config_error(f"file is {size:,} bytes; configs larger than {MAX_BYTES:,} bytes "
+                               "are refused", name, "size")
+        return read_limited(stream, name)  # pipes and devices report no useful size
 
 
 def _parse_raw(raw: bytes | str, name: str | None, fmt: str | None) -> Document:
