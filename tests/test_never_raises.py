@@ -93,7 +93,7 @@ def test_arc_discriminator_zero_stride_is_a_located_error() -> None:
     assert any(i.path.startswith("$.training.arc.discriminator") for i in issues)
 
 
-@settings(max_examples=300, deadline=None,
+@settings(max_examples=150, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(st.data())
 def test_validate_never_raises_nor_contradicts_load_config(data) -> None:
