@@ -21,7 +21,7 @@ from sat_config.errors import ConfigError, Issue, json_path, printable
 from sat_config.schema import engine
 from sat_config.schema.engine import is_valid
 from conftest import CORPUS, EXAMPLES
-from test_engines import ALL_OPS, SEEDS, mutated_configs
+from test_engines import ALL_OPS, DATASET_SEEDS, SEEDS
 
 # Values that broke the validator, or could: zeros and false where a check divides, negative
 # numbers, empty arrays, integers past 64 bits, lone surrogates, trailing newlines, escapes.
@@ -130,6 +130,15 @@ def _hostile_mutation(draw, doc: dict) -> dict:
         parent = parent[part]
     parent[path[-1]] = copy.deepcopy(draw(st.sampled_from(HOSTILE_VALUES)))
     return doc
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_dataset_validation_never_raises_nor_contradicts_itself(data) -> None:
+    doc = data.draw(hostile_configs(DATASET_SEEDS))
+    issues = _assert_consistent(doc, kind="dataset")
+    if not [i for i in issues if i.severity == "error"]:
+        assert is_valid(doc, "dataset")
 
 
 @pytest.mark.parametrize("value", ["ELU\n", "ELU\r", "ELU\r\n", "\nELU", "EL\u0663", "ELU\u2028"])
@@ -283,3 +292,5 @@ _JSON_VALUES = st.recursive(
 def test_validate_never_raises_on_any_input(source) -> None:
     for issue in sat_config.validate(source):
         assert issue.format().isprintable()
+    with pytest.raises(ConfigError):  # none of these is a valid config
+        sat_config.load_config(source)
