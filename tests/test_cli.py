@@ -228,3 +228,12 @@ def test_values_cannot_forge_output_lines(tmp_path) -> None:
     proc = subprocess.run([sys.executable, "-m", "sat_config", "validate", str(path)],
                           capture_output=True)
     assert proc.returncode == 1 and proc.stdout.count(b"\n") == 1 and b"\x1b" not in proc.stdout
+
+
+def test_a_file_name_cannot_forge_output_lines(tmp_path) -> None:
+    path = tmp_path / "ok\nforged.json: ok\x1b[2K.json"
+    path.write_text(Path(SA2).read_text())
+    code, out = run("validate", str(path))
+    assert code == 0
+    (line,) = out.splitlines()
+    assert line.isprintable() and line.endswith(": ok")

@@ -245,13 +245,14 @@ def _schema_regexes() -> list[str]:
 # ECMA-262 corners where Python's re reads the same text otherwise, and the usual escapes.
 CORNER_REGEXES = ["^a$", "^[a-z]+$", r"^\d+$", r"^\w+$", r"^\s$", r"^\S+$", r"^\D+$",
                   r"^\W+$", "^.$", "^a.b$", r"^[\d\s]+$", r"^[\w-]+$", "a$", r"^\$", r"^[$]$",
-                  r"^a\.b$", "^(ab)+$", "^a{2,3}$", r"^\x41$", r"^\u00e9$", "[^a]"]
+                  r"^a\.b$", "^(ab)+$", "^a{2,3}$", r"^\x41$", r"^\u00e9$", "[^a]",
+                  r"\bx", r"x\b", r"\Bx"]
 # Trailing and leading line breaks, Unicode digits, letters and spaces, ECMA line terminators.
 CORNER_STRINGS = ["", "a", "a\n", "\na", "a\r", "a\r\n", "a\u2028", "a\u2029", "\r", "\n",
                   "\u2028", "ab", "a\nb", "a\rb", "7", "\u0663", "\uff17", "\u00b2", "_", "\u00e9",
                   "\u212a", " ", "\t", "\u00a0", "\ufeff", "\u0085", "\u001c", "\u3000", "$", "A",
                   "ELU", "ELU\n", "npy\n", "s3://bucket", "dim", "dim\n", "dim_in\n", "a.b",
-                  "abab", "aa", "aaa\n", "\U0001d7d8", "\u0660\u0661"]
+                  "abab", "aa", "aaa\n", "\U0001d7d8", "\u0660\u0661", "\u00e9x", "x\u00e9", "1x", "-x"]
 
 
 def _rs_matches(regex: str, text: str) -> bool:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from .schema import files as schemas
-from .errors import ConfigError, Issue
+from .errors import ConfigError, Issue, printable
 
 OK, INVALID, USAGE = 0, 1, 2
 
@@ -24,13 +24,16 @@ def _kind_of(data: Any) -> str:
 
 def validate_files(paths: Sequence[str], kind: str = "auto") -> dict[str, list[Issue]]:
     """Issues per file (empty list = valid). Files that cannot be read carry an ``io`` issue."""
+    from pathlib import Path
+
     from .parsing.document import parse
     from .api import document_issues
 
     results: dict[str, list[Issue]] = {}
     for path in paths:
         try:
-            doc = parse(path if path != "-" else getattr(sys.stdin, "buffer", sys.stdin))
+            # a Path: a file name is never read as config text, whatever it holds
+            doc = parse(Path(path) if path != "-" else getattr(sys.stdin, "buffer", sys.stdin))
             results[path] = document_issues(doc, _kind_of(doc.data) if kind == "auto" else kind)
         except ConfigError as exc:
             results[path] = [i if i.source else Issue(**{**i.to_dict(), "source": path})
@@ -81,7 +84,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
                 else:
                     print(issue.format(), file=out)
             if args.format == "text" and verdicts[f] == OK:
-                print(f"{f}: ok", file=out)
+                print(f"{printable(f)}: ok", file=out)
         if args.format == "text" and len(results) > 1:
             counts = [list(verdicts.values()).count(v) for v in (OK, INVALID, USAGE)]
             tail = f", {counts[2]} unreadable" if counts[2] else ""

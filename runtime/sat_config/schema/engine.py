@@ -69,7 +69,8 @@ def python_pattern(pattern: str) -> str:
     """The Python regex that ``re.search`` runs with ECMA-262's meaning of ``pattern``.
 
     ``$`` is the end of the text (``\\Z``), ``.`` excludes every line terminator, ``\\d``,
-    ``\\w`` are ASCII and ``\\s`` is ECMA's white space; the rest is spelled alike. A construct
+    ``\\w`` are ASCII and ``\\s`` is ECMA's white space; the rest is spelled alike (``\\b`` keeps
+    Python's Unicode reading, which jsonschema-rs shares, tested). A construct
     that is not (``\\D`` inside ``[...]``, ``[]``, named groups...) raises: a schema using one needs
     a translation here first (every schema regex is tested against jsonschema-rs).
     """
