@@ -282,6 +282,10 @@ GROUP = {"optimizer": {"type": "AdamW", "config": {"lr": 1e-4}}}
 SCHEDULER = {"type": "ExponentialLR", "config": {"gamma": 0.999}}
 
 CASES = [
+    # every config
+    Case("an integer past 64 bits", "autoencoder", _set("training.warmup_steps", 2 ** 63),
+         _set("training.warmup_steps", 2 ** 63 - 1), "integer-range",
+         "$.training.warmup_steps"),
     # autoencoders
     Case("model channels vs audio_channels", "autoencoder", _set("audio_channels", 1), _none,
          "io-channels", "$.model.io_channels"),
