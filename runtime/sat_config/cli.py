@@ -63,32 +63,49 @@ def _verdict(issues: list[Issue]) -> int:
     return INVALID if any(i.severity == "error" for i in issues) else OK
 
 
+Results = dict[str, list[Issue]]
+Verdicts = dict[str, int]
+
+
+def _report_text(results: Results, verdicts: Verdicts, out: TextIO) -> None:
+    for f, issues in results.items():
+        for issue in issues:
+            if issue.rule == "io":  # not a config problem: said on stderr, as usage errors
+                print(f"sat-config: {issue.source}: {issue.message}", file=sys.stderr)
+            else:
+                print(issue.format(), file=out)
+        if verdicts[f] == OK:
+            print(f"{printable(f)}: ok", file=out)
+    if len(results) > 1:
+        counts = [list(verdicts.values()).count(v) for v in (OK, INVALID, USAGE)]
+        tail = f", {counts[2]} unreadable" if counts[2] else ""
+        print(f"{counts[0]} valid, {counts[1]} invalid{tail}", file=out)
+
+
+def _report_json(results: Results, verdicts: Verdicts, out: TextIO) -> None:
+    payload = {"valid": not any(verdicts.values()), "files": [
+        {"file": f, "valid": verdicts[f] == OK, "readable": verdicts[f] != USAGE,
+         "issues": [i.to_dict() for i in issues]} for f, issues in results.items()]}
+    json.dump(payload, out, indent=2)
+    out.write("\n")
+
+
+def _report_github(results: Results, verdicts: Verdicts, out: TextIO) -> None:
+    for issues in results.values():
+        for issue in issues:
+            print(_github(issue), file=out)
+
+
+REPORTERS = {"text": _report_text, "json": _report_json, "github": _report_github}
+"""``--format`` -> reporter of every file's issues and verdict."""
+
+
 def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     """Every file gets its verdict (an unreadable one hides no other); the exit code is the worst
     of them: 2 if a file could not be read, else 1 if one is invalid, else 0."""
     results = validate_files(args.files, args.kind)
     verdicts = {f: _verdict(issues) for f, issues in results.items()}
-    if args.format == "json":
-        payload = {"valid": not any(verdicts.values()), "files": [
-            {"file": f, "valid": verdicts[f] == OK, "readable": verdicts[f] != USAGE,
-             "issues": [i.to_dict() for i in issues]} for f, issues in results.items()]}
-        json.dump(payload, out, indent=2)
-        out.write("\n")
-    else:
-        for f, issues in results.items():
-            for issue in issues:
-                if args.format == "github":
-                    print(_github(issue), file=out)
-                elif issue.rule == "io":  # not a config problem: said on stderr, as usage errors
-                    print(f"sat-config: {issue.source}: {issue.message}", file=sys.stderr)
-                else:
-                    print(issue.format(), file=out)
-            if args.format == "text" and verdicts[f] == OK:
-                print(f"{printable(f)}: ok", file=out)
-        if args.format == "text" and len(results) > 1:
-            counts = [list(verdicts.values()).count(v) for v in (OK, INVALID, USAGE)]
-            tail = f", {counts[2]} unreadable" if counts[2] else ""
-            print(f"{counts[0]} valid, {counts[1]} invalid{tail}", file=out)
+    REPORTERS[args.format](results, verdicts, out)
     return max(verdicts.values(), default=OK)
 
 
@@ -190,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="validate config files (JSON or YAML)")
     p.add_argument("files", nargs="+", metavar="FILE", help="config files ('-' reads stdin)")
-    p.add_argument("--format", choices=["text", "json", "github"], default="text")
+    p.add_argument("--format", choices=list(REPORTERS), default="text")
     p.add_argument("--kind", choices=["auto", "config", "dataset"], default="auto",
                    help="document type (auto: dataset configs are recognised by dataset_type)")
     p.set_defaults(func=cmd_validate)

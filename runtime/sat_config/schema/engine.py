@@ -284,59 +284,86 @@ def _score(errors: list, depth: int) -> tuple[int, int]:
 
 
 def _convert(error, family: str) -> Iterator[Issue]:
-    path = tuple(error.absolute_path)
-    where = json_path(path)
-    kind = error.validator
-    value = error.validator_value
+    """The issues of one python-jsonschema error, worded by its keyword's formatter."""
+    formatter = _MESSAGES.get(error.validator, _generic)
+    yield from formatter(error, tuple(error.absolute_path), family)
+
+
+def _schema_of(error) -> dict:
+    return error.schema if isinstance(error.schema, dict) else {}
+
+
+def _unknown_keys(error, path: PathTuple, family: str) -> Iterator[Issue]:
+    allowed = sorted((_schema_of(error).get("properties") or {}).keys())
     instance = error.instance
-    schema = error.schema if isinstance(error.schema, dict) else {}
-    if kind == "additionalProperties" or kind == "unevaluatedProperties":
-        allowed = sorted((schema.get("properties") or {}).keys())
-        extras = [k for k in instance if k not in allowed] if isinstance(instance, dict) else []
-        for key in extras:
-            yield Issue(json_path((*path, key)), f"unknown key {key!r}", kind,
-                        _key_hint(key, allowed, path, family))
-        return
-    if kind == "required":
-        missing = error.message.split("'")[1] if "'" in error.message else str(value)
-        cond = _condition(error)
-        message = f"{missing!r} is required" + (f" when {cond}" if cond else "")
-        yield Issue(json_path((*path, missing)), message, kind)
-        return
-    if kind in ("oneOf", "anyOf") and isinstance(instance, dict):
-        tag = (schema.get("discriminator") or {}).get("propertyName")
-        if tag:
-            options = _tag_values(error, tag)
-            if tag not in instance:
-                yield Issue(json_path((*path, tag)), f"{tag!r} is required", "required",
-                            f"one of: {', '.join(options)}" if options else None)
-            else:
-                yield _not_one_of(json_path((*path, tag)), instance[tag], options, "enum")
-            return
-    if kind in ("enum", "const"):
-        options = value if kind == "enum" else [value]
-        # a key pinned to one value says why
-        why = schema.get("description") if len(options) == 1 else None
-        yield _not_one_of(where, instance, options, kind, why)
-        return
-    if kind == "type":
-        expected = " or ".join(value) if isinstance(value, list) else value
-        yield Issue(where, f"expected {expected}, got {_kind(instance)} {_short(instance)}", kind,
-                    _type_hint(instance, value))
-        return
-    if kind == "not":
-        text = schema.get("description") or "this value is not allowed here"
-        yield Issue(where, text, kind)
-        return
-    if kind == "pattern":
-        source = _SOURCE_OF.get(value, value)
-        yield Issue(where, f"{_short(instance)} does not match the pattern {source!r}",
-                    kind)
-        return
-    if kind in ("oneOf", "anyOf") and not error.context:
-        yield Issue(where, f"matches more than one alternative of {kind}", kind)
-        return
-    yield Issue(where, error.message, kind)
+    extras = [k for k in instance if k not in allowed] if isinstance(instance, dict) else []
+    for key in extras:
+        yield Issue(json_path((*path, key)), f"unknown key {key!r}", error.validator,
+                    _key_hint(key, allowed, path, family))
+
+
+def _required(error, path: PathTuple, family: str) -> Iterator[Issue]:
+    missing = error.message.split("'")[1] if "'" in error.message else str(error.validator_value)
+    cond = _condition(error)
+    message = f"{missing!r} is required" + (f" when {cond}" if cond else "")
+    yield Issue(json_path((*path, missing)), message, "required")
+
+
+def _alternatives(error, path: PathTuple, family: str) -> Iterator[Issue]:
+    instance = error.instance
+    tag = (_schema_of(error).get("discriminator") or {}).get("propertyName") \
+        if isinstance(instance, dict) else None
+    if tag:
+        options = _tag_values(error, tag)
+        if tag not in instance:
+            yield Issue(json_path((*path, tag)), f"{tag!r} is required", "required",
+                        f"one of: {', '.join(options)}" if options else None)
+        else:
+            yield _not_one_of(json_path((*path, tag)), instance[tag], options, "enum")
+    elif not error.context:
+        yield Issue(json_path(path), f"matches more than one alternative of {error.validator}",
+                    error.validator)
+    else:
+        yield from _generic(error, path, family)
+
+
+def _not_allowed_value(error, path: PathTuple, family: str) -> Iterator[Issue]:
+    kind, value = error.validator, error.validator_value
+    options = value if kind == "enum" else [value]
+    # a key pinned to one value says why
+    why = _schema_of(error).get("description") if len(options) == 1 else None
+    yield _not_one_of(json_path(path), error.instance, options, kind, why)
+
+
+def _wrong_type(error, path: PathTuple, family: str) -> Iterator[Issue]:
+    value, instance = error.validator_value, error.instance
+    expected = " or ".join(value) if isinstance(value, list) else value
+    yield Issue(json_path(path), f"expected {expected}, got {_kind(instance)} {_short(instance)}",
+                "type", _type_hint(instance, value))
+
+
+def _forbidden(error, path: PathTuple, family: str) -> Iterator[Issue]:
+    text = _schema_of(error).get("description") or "this value is not allowed here"
+    yield Issue(json_path(path), text, "not")
+
+
+def _no_match(error, path: PathTuple, family: str) -> Iterator[Issue]:
+    source = _SOURCE_OF.get(error.validator_value, error.validator_value)
+    yield Issue(json_path(path), f"{_short(error.instance)} does not match the pattern "
+                f"{source!r}", "pattern")
+
+
+def _generic(error, path: PathTuple, family: str) -> Iterator[Issue]:
+    yield Issue(json_path(path), error.message, error.validator)
+
+
+_MESSAGES = {
+    "additionalProperties": _unknown_keys, "unevaluatedProperties": _unknown_keys,
+    "required": _required, "oneOf": _alternatives, "anyOf": _alternatives,
+    "enum": _not_allowed_value, "const": _not_allowed_value, "type": _wrong_type,
+    "not": _forbidden, "pattern": _no_match,
+}
+"""JSON Schema keyword -> the issues it becomes (any other keyword: the validator's message)."""
 
 
 def _condition(error) -> str | None:
