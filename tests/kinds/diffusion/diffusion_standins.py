@@ -193,7 +193,7 @@ class UncondModel(nn.Module):
 
 
 def cond_dict(model_type: str = "diffusion_cond", objective: str = "v",
-              input_concat_ids=(), **training: Any) -> dict:
+              input_concat_ids=(), shift: dict | None = None, **training: Any) -> dict:
     """A tiny schema-valid conditional config (its dit section is never built: the tests pass
     a stand-in model)."""
     dit = {"io_channels": 2, "embed_dim": 64, "depth": 1, "num_heads": 2, "cond_token_dim": 4,
@@ -216,6 +216,8 @@ def cond_dict(model_type: str = "diffusion_cond", objective: str = "v",
                                 "input_concat_ids": list(input_concat_ids), "config": dit}},
         "training": {"learning_rate": 1e-3, "demo": demo},
     }
+    if shift is not None:
+        config["model"]["diffusion"]["distribution_shift_options"] = shift
     if model_type == "diffusion_cond_inpaint":
         config["training"]["inpainting"] = {}
     demo_update = training.pop("demo", {})
