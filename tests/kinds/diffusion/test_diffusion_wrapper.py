@@ -74,6 +74,12 @@ def test_optimizer_configs_with_scheduler():
     assert {id(p) for p in optimiser.param_groups[0]["params"]} == params
 
 
+def test_optimizer_configs_win_over_learning_rate():
+    groups = {"diffusion": {"optimizer": {"type": "SGD", "config": {"lr": 0.125}}}}
+    optimiser = _cond(learning_rate=0.5, optimizer_configs=groups).configure_optimizers()
+    assert isinstance(optimiser, torch.optim.SGD) and optimiser.param_groups[0]["lr"] == 0.125
+
+
 # --- EMA and export ---------------------------------------------------------------------------
 
 
@@ -89,11 +95,11 @@ def test_ema_follows_after_each_step_and_is_exported(tmp_path):
     live = wrapper.diffusion.model
     with torch.no_grad():
         live.out.bias.add_(1.0)
-    wrapper.on_train_batch_end(None, None, 0)
-    wrapper.on_train_batch_end(None, None, 1)  # the first update copies, later ones average
+    wrapper.update_ema()
+    wrapper.update_ema()  # the first update copies, later ones average
     with torch.no_grad():
         live.out.bias.add_(1.0)
-    wrapper.on_train_batch_end(None, None, 2)
+    wrapper.update_ema()
     ema_bias = wrapper.diffusion_ema.module.out.bias
     assert torch.all(ema_bias < live.out.bias) and torch.all(ema_bias > live.out.bias - 2)
     before = {k: v.clone() for k, v in wrapper.diffusion.state_dict().items()}
@@ -366,7 +372,7 @@ def test_validation_logs_each_timestep_and_their_mean(monkeypatch):
 # --- with a Trainer ---------------------------------------------------------------------------
 
 
-def _fit(wrapper, steps, tmp_path, data):
+def _fit(wrapper, steps, tmp_path, data, **trainer_options):
     import pytorch_lightning as pl
     from torch.utils.data import DataLoader
 
@@ -374,7 +380,8 @@ def _fit(wrapper, steps, tmp_path, data):
         torch.stack([a for a, _ in items]), [m for _, m in items]))
     trainer = pl.Trainer(max_steps=steps, accelerator="cpu", logger=False,
                          enable_checkpointing=False, enable_progress_bar=False,
-                         enable_model_summary=False, default_root_dir=tmp_path)
+                         enable_model_summary=False, default_root_dir=tmp_path,
+                         **trainer_options)
     trainer.fit(wrapper, loader)
     return trainer
 
@@ -397,6 +404,13 @@ def test_cond_wrapper_trains_with_lightning(tmp_path):
     trainer.save_checkpoint(tmp_path / "c.ckpt")
     saved = torch.load(tmp_path / "c.ckpt", weights_only=False)
     assert saved["sat_config"]["model_type"] == "diffusion_cond"
+
+
+def test_ema_updates_once_per_optimiser_step(tmp_path):
+    wrapper = _cond()
+    trainer = _fit(wrapper, 3, tmp_path, _items(32), accumulate_grad_batches=2)
+    assert trainer.global_step == 3
+    assert int(wrapper.diffusion_ema.n_averaged) == 3  # 6 batches, 3 optimiser steps
 
 
 def test_uncond_wrapper_trains_with_lightning(tmp_path):

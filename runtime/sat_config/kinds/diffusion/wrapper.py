@@ -107,7 +107,11 @@ class _DiffusionWrapper(pl.LightningModule):
         """The backbone demos sample from: the EMA copy when there is one."""
         return self.diffusion_ema.module if self.diffusion_ema is not None else self.diffusion.model
 
-    def on_train_batch_end(self, outputs, batch, batch_idx) -> None:
+    def optimizer_step(self, *args, **kwargs) -> None:
+        super().optimizer_step(*args, **kwargs)
+        self.update_ema()  # once per optimiser step (not per accumulated batch), after it
+
+    def update_ema(self) -> None:
         if self.diffusion_ema is not None:
             self.diffusion_ema.update(self.diffusion.model)
 
@@ -245,8 +249,8 @@ class DiffusionCondTrainingWrapper(_DiffusionWrapper):
         if self.inpaint_kwargs is not None:
             self.add_inpainting(conditioning, x, padding)
         extra = {"mask": padding} if use_mask else {}
-        output = self.diffusion(noised, t, cond=conditioning,
-                                cfg_dropout_prob=self.cfg_dropout_prob, **extra)
+        output = self.diffusion(noised, t, conditioning, cfg_dropout_prob=self.cfg_dropout_prob,
+                                **extra)
         loss = masked_mse(output, target, padding if use_mask else None)
         if self.log_loss_info:
             self._log_loss_buckets(output.detach(), target, t)
@@ -277,7 +281,7 @@ class DiffusionCondTrainingWrapper(_DiffusionWrapper):
         for value in self.validation_timesteps:
             t = torch.full((x.shape[0],), value, device=x.device, dtype=x.dtype)
             noised, target = noise_and_target(self.diffusion_objective, x, t, torch.randn_like(x))
-            output = self.diffusion(noised, t, cond=conditioning, cfg_dropout_prob=0.0)
+            output = self.diffusion(noised, t, conditioning, cfg_dropout_prob=0.0)
             loss = F.mse_loss(output, target)
             losses.append(loss)
             self.log(f"val/loss_{value:.1f}", loss, on_epoch=True, sync_dist=True,
