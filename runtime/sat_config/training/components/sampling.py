@@ -6,7 +6,7 @@ model predicts what its objective trains it to (v, or the flow velocity).
   the DPM-Solver++ family (:func:`sample_dpmpp_2m`, :func:`sample_dpmpp_2m_sde`,
   :func:`sample_dpmpp_3m_sde`) over a :class:`VDenoiser`, in the variance-exploding sigma
   parameterisation (x = data + sigma noise) with a polyexponential schedule.
-* ``rectified_flow``: :func:`sample_discrete_euler`.
+* ``rectified_flow``: :func:`sample_discrete_euler` (demos) and :func:`sample_flow_dpmpp`.
 * ``rf_denoiser``: :func:`sample_flow_pingpong` over :func:`rf_denoiser_sigmas` (logSNR from -6
   to 2), which re-noises the denoised estimate at every step.
 
@@ -116,6 +116,33 @@ def sample_flow_pingpong(model: Model, x: torch.Tensor, steps: int | None = None
             callback({"x": x, "i": i, "t": t[i], "sigma": t[i], "denoised": denoised})
         noise = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
         x = (1 - t[i + 1]) * denoised + t[i + 1] * noise
+    return x
+
+
+@torch.no_grad()
+def sample_flow_dpmpp(model: Model, x: torch.Tensor, steps: int | None = None,
+                      sigma_max: float = 1.0, sigmas: torch.Tensor | None = None,
+                      dist_shift: DistributionShift | None = None,
+                      callback: Callable | None = None, **extra: Any) -> torch.Tensor:
+    """DPM-Solver++(2M) for a flow model, stepping in lambda = log((1 - t) / t)."""
+    t = _schedule(steps, sigma_max, sigmas, dist_shift, x.shape[-1])
+    previous, h_previous = None, None
+    for i in range(len(t) - 1):
+        t_now, t_next = t[i], t[i + 1]
+        denoised = x - t_now * model(x, _per_item(t_now, x), **extra)
+        if callback is not None:
+            callback({"x": x, "i": i, "t": t_now, "sigma": t_now, "denoised": denoised})
+        if t_next == 0 or t_now == 1:  # an end of the schedule: lambda is infinite there
+            x = t_next * x + (1 - t_next) * denoised if t_next > 0 else denoised
+            previous, h_previous = (denoised, None) if t_next > 0 else (None, None)
+            continue
+        h = torch.log((1 - t_next) / t_next) - torch.log((1 - t_now) / t_now)
+        estimate = denoised
+        if previous is not None and h_previous is not None:
+            r = h_previous / h
+            estimate = (1 + 1 / (2 * r)) * denoised - previous / (2 * r)
+        x = (t_next / t_now) * x - (1 - t_next) * torch.expm1(-h) * estimate
+        previous, h_previous = denoised, h
     return x
 
 
