@@ -94,7 +94,8 @@ def test_uncond_demo_schedule(tmp_path):
 
 def test_uncond_demo_decodes_latents(tmp_path):
     config = uncond_config()
-    wrapper = create_diffusion_uncond_wrapper(config, UncondModel(pretransform=HalvingPretransform()))
+    model = UncondModel(pretransform=HalvingPretransform())
+    wrapper = create_diffusion_uncond_wrapper(config, model)
     callback = create_demo_callback_from_config(config, demo_dir=tmp_path)
     _run(callback, wrapper, tmp_path)
     assert wrapper.diffusion_ema.module.calls[0]["t"].shape == (8,)

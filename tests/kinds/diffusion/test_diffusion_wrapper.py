@@ -178,7 +178,8 @@ def test_pretransform_encodes_without_grad_and_masks_follow_latent_length(monkey
     pretransform = HalvingPretransform(scale=2.0)
     wrapper = _cond(CondModel(pretransform=pretransform), mask_padding=True)
     seen = []
-    monkeypatch.setattr(W, "masked_mse", lambda o, t, m=None: seen.append(m) or (o - t).pow(2).mean())
+    monkeypatch.setattr(W, "masked_mse",
+                        lambda o, t, m=None: seen.append(m) or (o - t).pow(2).mean())
     _step(wrapper, batch(real=[64, 32, 10, 0]))
     assert pretransform.encode_grad == [False]
     call = wrapper.diffusion.model.calls[-1]
@@ -343,7 +344,7 @@ def test_log_loss_info_buckets(monkeypatch):
     wrapper.timesteps = lambda n, length, device: torch.tensor([0.05, 0.5, 0.51, 0.99])
     _step(wrapper)
     buckets = [d for d in logged if any(k.startswith("model/") for k in d)]
-    # v objective: buckets of sigma = sin(pi t / 2): 0.08 -> 0.0, 0.71 -> 0.7, 0.72 -> 0.7, 1.0 -> 0.9
+    # v objective, buckets of sigma = sin(pi t / 2): 0.08 -> 0.0, 0.71, 0.72 -> 0.7, 1.0 -> 0.9
     assert set(buckets[0]) == {"model/loss_all_0.0", "model/loss_all_0.7", "model/loss_all_0.9"}
     plain = _cond()
     logged.clear()
@@ -434,3 +435,35 @@ def test_cond_loss_falls(tmp_path):
     wrapper.training_step = step
     _fit(wrapper, 200, tmp_path, _items(64))
     assert sum(losses[-20:]) < 0.85 * sum(losses[:20])  # random data: a floor near 0.35
+
+
+def test_table_rows_build_these_wrappers():
+    from sat_config.training import create_training_wrapper_from_config
+
+    assert isinstance(create_training_wrapper_from_config(cond_dict(), CondModel()),
+                      W.DiffusionCondTrainingWrapper)
+    inpaint = cond_dict("diffusion_cond_inpaint", input_concat_ids=["inpaint_mask",
+                                                                    "inpaint_masked_input"])
+    wrapper = create_training_wrapper_from_config(inpaint, CondModel(concat_channels=3))
+    assert isinstance(wrapper, W.DiffusionCondTrainingWrapper) and wrapper.inpaint_kwargs
+    uncond = uncond_config().model_dump(by_alias=True, exclude_none=True)
+    assert isinstance(create_training_wrapper_from_config(uncond, UncondModel()),
+                      W.DiffusionUncondTrainingWrapper)
+
+
+def test_uncond_pre_encoded_and_encoded():
+    pretransform = HalvingPretransform(scale=2.0)
+    encoded = W.create_diffusion_uncond_wrapper(uncond_config(),
+                                                UncondModel(pretransform=pretransform))
+    encoded.training_step(batch()[0], 0)
+    assert pretransform.encode_grad == [False]
+    assert encoded.diffusion.model.calls[-1]["t"].shape == (4,)
+    latents = batch(length=32)[0]
+    captured = []
+    pre = W.create_diffusion_uncond_wrapper(uncond_config(pre_encoded=True),
+                                            UncondModel(pretransform=pretransform))
+    pre.diffusion.model.register_forward_pre_hook(lambda m, a: captured.append(a[0]))
+    pre.timesteps = lambda n, length, device: torch.zeros(n)
+    pre.training_step(latents, 0)
+    assert pretransform.encode_grad == [False]  # not called again
+    torch.testing.assert_close(captured[0], latents / 2.0)

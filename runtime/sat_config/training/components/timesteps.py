@@ -130,7 +130,8 @@ class TimestepSampler:
             return trunc_logit_normal(n)
         return log_snr(n, self.mean_logsnr, self.std_logsnr)
 
-    def __call__(self, n: int, length: int, device: torch.device | str | None = None) -> torch.Tensor:
+    def __call__(self, n: int, length: int,
+                 device: torch.device | str | None = None) -> torch.Tensor:
         """``n`` values of t for sequences of ``length`` frames."""
         t = self.base(n)
         if self.shift is not None:
