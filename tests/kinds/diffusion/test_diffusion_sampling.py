@@ -9,7 +9,7 @@ import math
 import pytest
 import torch
 
-from diffusion_standins import GaussianFlow, GaussianV, GaussianVEDenoiser
+from kinds.diffusion.diffusion_standins import GaussianFlow, GaussianV, GaussianVEDenoiser
 
 from sat_config.training.components import sampling as S
 from sat_config.training.components.timesteps import DistributionShift

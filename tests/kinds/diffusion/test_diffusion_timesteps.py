@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from diffusion_standins import cond_config
+from kinds.diffusion.diffusion_standins import cond_config
 
 from sat_config.training.components import timesteps as T
 

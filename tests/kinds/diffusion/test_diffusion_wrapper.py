@@ -7,8 +7,8 @@ import random
 import pytest
 import torch
 
-from diffusion_standins import (CondModel, HalvingPretransform, UncondModel, batch, cond_config,
-                                cond_dict, uncond_config)
+from kinds.diffusion.diffusion_standins import (CondModel, HalvingPretransform, UncondModel, batch,
+    cond_config, cond_dict, uncond_config)
 
 import sat_config.kinds.diffusion.wrapper as W
 from sat_config.kinds.diffusion.inpainting import random_inpaint_mask
