@@ -11,7 +11,7 @@ import torch
 from pytorch_lightning.loggers import Logger
 
 from kinds.diffusion.diffusion_standins import (CondModel, HalvingPretransform, UncondModel, batch,
-    cond_config, uncond_config)
+                                                cond_config, uncond_config)
 
 import sat_config.kinds.diffusion.demo as D
 from sat_config.kinds.diffusion.wrapper import (create_diffusion_cond_wrapper,

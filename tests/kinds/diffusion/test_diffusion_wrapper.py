@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from kinds.diffusion.diffusion_standins import (CondModel, HalvingPretransform, UncondModel, batch,
-    cond_config, cond_dict, uncond_config)
+                                                cond_config, cond_dict, uncond_config)
 
 import sat_config.kinds.diffusion.wrapper as W
 from sat_config.kinds.diffusion.inpainting import random_inpaint_mask
