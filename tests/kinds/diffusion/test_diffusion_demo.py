@@ -174,6 +174,24 @@ def test_cond_demo_displays_audio_conditioning(tmp_path):
     assert submix == pytest.approx(reference / abs(reference).max(), abs=1e-3)
 
 
+def test_cond_display_of_pre_encoded_audio_is_decoded(tmp_path):
+    config = cond_config(demo={
+        "demo_cond_from_batch": True, "demo_cond": [],
+        "cond_display_configs": [{"id": "latents", "type": "audio",
+                                  "config": {"pre_encoded": True, "display_mix": True}}]})
+    wrapper = create_diffusion_cond_wrapper(config, CondModel(pretransform=HalvingPretransform()))
+    callback = create_demo_callback_from_config(config, demo_dir=tmp_path)
+    audio, metadata = batch(2)
+    for i, item in enumerate(metadata):
+        item["latents"] = audio[i, :, :32]
+    _run(callback, wrapper, tmp_path, data=(audio, metadata))
+    shown, _ = sf.read(tmp_path / "demo_latents_00000001.wav")
+    assert shown.shape == (2 * 64, 2)  # 32 latent frames decoded (repeated) to 64 samples
+    assert shown[0] == pytest.approx(shown[1])
+    mix, _ = sf.read(tmp_path / "demo_latents_mix_cfg_3_00000001.wav")
+    assert mix.shape == (2 * 64, 2)
+
+
 def test_demo_builders_check_config_type(tmp_path):
     with pytest.raises(TypeError, match="DiffusionCondConfig"):
         D.create_diffusion_cond_demo_callback(uncond_config())
