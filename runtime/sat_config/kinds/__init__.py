@@ -76,7 +76,10 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          model="kinds.diffusion.model:create_diffusion_cond"),
     Kind("diffusion_autoencoder", ("diffusion_autoencoder",),
          "kinds.diffusion_autoencoder.checks:checks"),
-    Kind("lm", ("lm",), "kinds.lm.checks:checks"),
+    Kind("lm", ("lm",), "kinds.lm.checks:checks",
+         model="kinds.lm.model:create_lm",
+         wrapper="kinds.lm.wrapper:create_lm_wrapper",
+         demo="kinds.lm.demo:create_lm_demo_callback"),
 )}
 
 MODEL_TYPES: tuple[str, ...] = tuple(dict.fromkeys(t for k in KINDS.values() for t in k.model_types))
