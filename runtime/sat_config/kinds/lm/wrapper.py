@@ -80,7 +80,7 @@ def codebook_cross_entropy(logits: torch.Tensor, targets: torch.Tensor, mask: to
         if keep.any():
             per_codebook.append(F.cross_entropy(logits[:, q][keep].float(), targets[:, q][keep]))
         else:  # nothing to predict (e.g. all padding): contributes 0, not NaN
-            per_codebook.append(logits.sum() * 0.0)
+            per_codebook.append(logits.nan_to_num().sum() * 0.0)  # keeps the graph
     total = torch.stack(per_codebook).mean()
     return total, [ce.detach() for ce in per_codebook]
 
@@ -135,7 +135,8 @@ class AudioLanguageModelTrainingWrapper(pl.LightningModule):
 
     def configure_optimizers(self):
         group = self.optimizer_configs.lm
-        optimiser = create_optimizer(group.optimizer, self.model.parameters())
+        trained = [p for p in self.model.parameters() if p.requires_grad]  # not the tokenizer
+        optimiser = create_optimizer(group.optimizer, trained)
         if group.scheduler is None:
             return optimiser
         return [optimiser], [{"scheduler": create_scheduler(group.scheduler, optimiser),
