@@ -234,3 +234,39 @@ def test_the_realistic_example_builds_on_meta(offline_t5):
     assert sum(p.numel() for p in model.pretransform.parameters()) == 53_259_458
     assert model.lm.backbone.to_cross_attn_embed[0].in_features == 768
     assert (model.num_quantizers, model.codebook_size, model.min_input_length) == (4, 2048, 640)
+
+
+@pytest.mark.parametrize("bottleneck, card", [
+    ({"type": "fsq", "config": {"dim": 8, "levels": [4, 4], "num_codebooks": 2,
+                                "keep_num_codebooks_dim": True}}, 16),
+    ({"type": "dithered_fsq", "config": {"dim": 4, "levels": [4, 4, 4, 4], "num_codebooks": 2}},
+     256),
+])
+def test_fsq_tokenizers_give_the_same_token_layout(bottleneck, card):
+    """V4: upstream's RVQ tokens are (B, T, Q) and its FSQ's (B, Q, T); every quantiser here gives
+    (batch, codebooks, frames), so the LM trains over any of them."""
+    _, model = build(tiny_lm(**{"model.pretransform.config.bottleneck": bottleneck}))
+    audio, _ = batch(model)
+    codes = model.pretransform.tokenize(audio)
+    assert codes.shape == (2, 2, 16) and (model.num_quantizers, model.codebook_size) == (2, card)
+    assert 0 <= codes.min() and codes.max() < card
+    out = model.compute_logits(codes, model.conditioner(COND, "cpu"))
+    assert out.logits.shape == (2, 2, 16, card)
+    assert model.eval().generate_audio(max_gen_len=3, conditioning=COND, top_k=1).shape == \
+        (2, 1, 96)
+
+
+@pytest.mark.parametrize("name, device", [
+    # vector-quantize-pytorch's FSQ cannot be built on meta (it calls .item()): 30M parameters
+    ("lm_fsq_tokenizer_unconditional", "cpu"),
+    ("lm_t5_cross_attention", "meta"),
+    ("lm_sem_prepend_ok", "meta"),
+])
+def test_the_corpus_lm_configs_build(name, device, offline_t5):
+    from sat_config import load_config
+    from sat_config.kinds.lm.model import create_lm
+
+    path = REALISTIC_EXAMPLE.parents[1] / "tests" / "corpus" / "valid" / f"{name}.json"
+    with torch.device(device):
+        model = create_lm(load_config(path))
+    assert model.lm.num_quantizers == model.pretransform.num_quantizers
