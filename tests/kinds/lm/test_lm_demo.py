@@ -17,7 +17,7 @@ from sat_config.kinds.lm.wrapper import create_lm_wrapper  # noqa: E402
 from sat_config.training import create_demo_callback_from_config  # noqa: E402
 from sat_config.training.protocols import DemoCallback  # noqa: E402
 
-from .conftest import build, tiny_lm, typed  # noqa: E402
+from kinds.lm.lm_support import build, tiny_lm, typed  # noqa: E402
 
 DEMO_COND = [{"seconds_total": 1}, {"seconds_total": 7}]
 

@@ -14,7 +14,8 @@ from sat_config.kinds.lm.model import (  # noqa: E402
     sample_top_p)
 from sat_config.kinds.lm.patterns import DelayedPatternProvider  # noqa: E402
 
-from .conftest import REALISTIC_EXAMPLE, TINY_EXAMPLE, batch, build, tiny_lm  # noqa: E402
+from kinds.lm.lm_support import (REALISTIC_EXAMPLE, TINY_EXAMPLE, batch, build,  # noqa: E402
+                                 tiny_lm)
 
 COND = [{"seconds_total": 1}, {"seconds_total": 3}]
 

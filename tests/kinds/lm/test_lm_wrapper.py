@@ -14,7 +14,7 @@ from sat_config.kinds.lm.wrapper import (CFG_DROPOUT_PROB, EMA_EVERY,  # noqa: E
                                          codebook_cross_entropy, create_lm_wrapper)
 from sat_config.training.protocols import TrainingWrapper  # noqa: E402
 
-from .conftest import batch, build, tiny_lm  # noqa: E402
+from kinds.lm.lm_support import batch, build, tiny_lm  # noqa: E402
 
 
 def wrapper_of(config: dict, seed: int = 0):
@@ -87,8 +87,8 @@ def test_cross_entropy_counts_only_masked_positions():
     garbage = logits.clone()
     garbage[~mask.unsqueeze(-1).expand_as(logits)] = float("nan")
     total, per = codebook_cross_entropy(garbage, targets, mask)
-    expected = [torch.nn.functional.cross_entropy(logits[:, q][mask[:, q]], targets[:, q][mask[:, q]])
-                for q in range(2)]
+    expected = [torch.nn.functional.cross_entropy(logits[:, q][mask[:, q]],
+                                                  targets[:, q][mask[:, q]]) for q in range(2)]
     assert torch.allclose(per[0], expected[0]) and torch.allclose(per[1], expected[1])
     assert per[2] == 0 and torch.allclose(total, (expected[0] + expected[1]) / 3)
 

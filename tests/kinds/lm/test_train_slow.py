@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import TINY_EXAMPLE
+from kinds.lm.lm_support import TINY_EXAMPLE
 
 pytestmark = pytest.mark.slow
 

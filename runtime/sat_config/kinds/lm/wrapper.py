@@ -32,7 +32,8 @@ from ...training.typed import typed_field
 from .model import AudioLanguageModelWrapper
 
 CFG_DROPOUT_PROB = 0.1  # fixed upstream, not a config key
-EMA_BETA, EMA_POWER, EMA_EVERY = 0.99, 2 / 3, 10  # upstream: ema-pytorch EMA(beta=0.99, update_every=10)
+# upstream: ema-pytorch's EMA(beta=0.99, update_every=10) with its default warm-up power 2/3
+EMA_BETA, EMA_POWER, EMA_EVERY = 0.99, 2 / 3, 10
 DEFAULT_BETAS, DEFAULT_WEIGHT_DECAY = [0.9, 0.95], 0.1
 
 
