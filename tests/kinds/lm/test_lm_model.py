@@ -271,3 +271,24 @@ def test_the_corpus_lm_configs_build(name, device, offline_t5):
     with torch.device(device):
         model = create_lm(load_config(path))
     assert model.lm.num_quantizers == model.pretransform.num_quantizers
+
+
+@pytest.mark.parametrize("name, provider, valid_per_codebook", [
+    ("delay", "DelayedPatternProvider", [16, 15, 14, 13]),
+    ("parallel", "ParallelPatternProvider", [16, 16, 16, 16]),
+    ("unroll", "UnrolledPatternProvider", [16, 16, 16, 16]),
+    ("musiclm", "MusicLMPattern", [16, 16, 16, 16]),
+])
+def test_codebook_pattern_selects_the_layout_the_model_trains_on(name, provider,
+                                                                 valid_per_codebook):
+    _, model = build(tiny_lm(**{"model.lm.codebook_pattern": name}))
+    assert type(model.lm.pattern_provider).__name__ == provider
+    codes = torch.randint(0, 32, (1, 4, 16))
+    steps = []
+    hook = model.lm.backbone.register_forward_pre_hook(
+        lambda module, args: steps.append(args[0].shape[1]))
+    out = model.compute_logits(codes, model.conditioner(COND[:1], "cpu"))
+    hook.remove()
+    expected_steps = {"delay": 17, "parallel": 17, "unroll": 65, "musiclm": 65}[name]
+    assert steps == [expected_steps]  # the valid steps of the pattern, the special step included
+    assert out.mask[0].sum(dim=1).tolist() == valid_per_codebook
