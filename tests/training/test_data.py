@@ -13,8 +13,9 @@ import torch
 from training_helpers import load_typed, tiny_config
 
 import sat_config
-from sat_config.training.data.audio_dir import AudioDirDataset
-from sat_config.training.data.loaders import create_dataloader, create_dataset
+from sat_config.training.data.audio_dir import AudioDirDataset, find_audio, resample
+from sat_config.training.data.loaders import check_trainable, create_dataloader, create_dataset
+from sat_config.training.errors import DatasetError
 from sat_config.training.data.synthetic import SyntheticAudio
 
 
@@ -126,5 +127,85 @@ def test_other_dataset_types_are_not_built(tmp_path: Path) -> None:
 
 
 def test_a_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="does not exist"):
+    with pytest.raises(DatasetError, match="does not exist"):
         create_dataset(load_typed(tiny_config()), _dataset_config(tmp_path / "missing"))
+
+
+# --- bad data never reaches the model -----------------------------------------------------------
+
+def test_audio_with_nan_or_inf_samples_is_skipped_with_a_warning_naming_it(tmp_path, caplog):
+    root = tmp_path / "audio"
+    root.mkdir()
+    for name, bad in (("a_nan.wav", np.nan), ("b_inf.wav", np.inf)):
+        data = np.full((800, 1), 0.1, dtype=np.float32)
+        data[10] = bad
+        sf.write(root / name, data, 8000, subtype="FLOAT")
+    _write(root / "c_good.wav", 0.1, 8000, 1)
+    dataset = create_dataset(load_typed(tiny_config(1)), _dataset_config(root))
+    with caplog.at_level(logging.WARNING):
+        audio, info = dataset[0]
+    assert info["path"].endswith("c_good.wav") and torch.isfinite(audio).all()
+    assert "a_nan.wav" in caplog.text and "b_inf.wav" in caplog.text and "NaN" in caplog.text
+
+
+def test_a_fifo_named_like_audio_is_skipped_never_opened(tmp_path, caplog) -> None:
+    import os
+    import signal
+
+    root = tmp_path / "audio"
+    root.mkdir()
+    os.mkfifo(root / "x.wav")  # opening it for reading would block until a writer comes
+    _write(root / "y.wav", 0.1, 8000, 1)
+    previous = signal.signal(signal.SIGALRM, lambda *_: pytest.fail("hung on the FIFO"))
+    signal.alarm(20)
+    try:
+        with caplog.at_level(logging.WARNING):
+            assert [p.name for p in find_audio(root)] == ["y.wav"]
+        dataset = create_dataset(load_typed(tiny_config(1)), _dataset_config(root))
+        assert dataset[0][1]["path"].endswith("y.wav")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert "x.wav: not a regular file" in caplog.text
+
+
+def test_an_absurd_header_sample_rate_is_refused_before_decoding(tmp_path, caplog) -> None:
+    import struct
+
+    root = tmp_path / "audio"
+    root.mkdir()
+    _write(root / "a_absurd.wav", 0.5, 8000, 1)
+    raw = bytearray((root / "a_absurd.wav").read_bytes())
+    assert raw[12:16] == b"fmt "
+    raw[24:28] = struct.pack("<I", 2_000_000_000)  # the fmt chunk's sample rate
+    (root / "a_absurd.wav").write_bytes(bytes(raw))
+    _write(root / "b_good.wav", 0.1, 8000, 1)
+    dataset = create_dataset(load_typed(tiny_config(1)), _dataset_config(root))
+    with caplog.at_level(logging.WARNING):
+        assert dataset[0][1]["path"].endswith("b_good.wav")
+    assert "a_absurd.wav" in caplog.text and "2000000000 Hz" in caplog.text
+
+
+def test_resampling_between_coprime_rates_has_a_bounded_cost() -> None:
+    import tracemalloc
+
+    audio = np.zeros((1, 44101), dtype=np.float32)
+    tracemalloc.start()
+    out = resample(audio, 44101, 44100)  # exact ratio 44100/44101: a 1.7M-tap filter
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert abs(out.shape[-1] - 44100) <= 1
+    assert peak < 30e6, peak
+
+
+def test_a_dataset_without_readable_files_or_a_whole_batch_is_refused(tmp_path) -> None:
+    root = tmp_path / "audio"
+    root.mkdir()
+    (root / "broken.wav").write_bytes(b"RIFF not really a wav file")
+    typed = load_typed(tiny_config(1))
+    with pytest.raises(DatasetError, match="none of the 1 audio files could be read"):
+        check_trainable(create_dataloader(typed, _dataset_config(root), batch_size=1))
+    _write(root / "good.wav", 0.1, 8000, 1)
+    with pytest.raises(DatasetError, match="2 item.*fewer than one batch of 4"):
+        check_trainable(create_dataloader(typed, _dataset_config(root), batch_size=4))
+    check_trainable(create_dataloader(typed, _dataset_config(root), batch_size=2))

@@ -1,7 +1,10 @@
 """``sat-config train``: validate, then build and fit. Importing this module does not import torch.
 
 Exit codes: 0 done, 1 invalid config (every issue printed first), 2 usage error (bad arguments,
-unreadable files, a valid but unsupported setting).
+unreadable or unusable files, checkpoints, datasets or output directories, a valid but unsupported
+setting), 3 training failed after it started (non-finite loss, a checkpoint that cannot be
+written), 130 / 143 interrupted by Ctrl-C / SIGTERM (after saving ``last.ckpt``). Every failure is
+one line on stderr; the library raises typed exceptions and this module only formats them.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import sys
 from pathlib import Path
 
 OK, INVALID, USAGE = 0, 1, 2
+INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
 
 
 def _devices(value: str) -> str | int:
@@ -47,8 +51,12 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
                    help="Lightning precision: 32-true, 16-mixed, bf16-mixed ...")
     p.add_argument("--ckpt-path", metavar="FILE",
                    help="resume from this checkpoint (optimizer, scheduler and EMA state)")
+    p.add_argument("--recover", action="store_true",
+                   help="resume from the newest checkpoint in --output-dir (default: the newest "
+                        "runs/<config name>/version_N); start afresh if there is none")
     p.add_argument("--output-dir", metavar="DIR",
-                   help="checkpoints, logs and demos (default: runs/<config name>)")
+                   help="checkpoints, logs and demos (default: a new runs/<config name>/version_N);"
+                        " refused if it holds another run's outputs, unless resuming")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--checkpoint-every", type=_positive, default=1000, metavar="N",
                    help="save a checkpoint every N steps (plus last.ckpt at the end)")
@@ -66,6 +74,12 @@ def _usage(message: str) -> int:
     return USAGE
 
 
+def _fail(exc) -> int:
+    """One line for a typed training failure; its class chose the exit code."""
+    print(f"sat-config: {' '.join(str(exc).split())}", file=sys.stderr)
+    return exc.exit_code
+
+
 def run_train(args: argparse.Namespace) -> int:
     from .. import load_config, load_dataset_config
     from ..errors import ConfigError
@@ -76,14 +90,32 @@ def run_train(args: argparse.Namespace) -> int:
                     for f in (args.dataset_config, args.val_dataset_config)]
     except ConfigError as exc:
         return _print_issues(exc)
+    if args.ckpt_path and args.recover:
+        return _usage("--ckpt-path and --recover both choose the checkpoint to resume: pass one")
     if args.ckpt_path and not Path(args.ckpt_path).is_file():
         return _usage(f"--ckpt-path {args.ckpt_path} does not exist")
+    try:
+        return _train(args, config, datasets)
+    except KeyboardInterrupt:  # before the training stack could take over the signal
+        print("sat-config: interrupted", file=sys.stderr)
+        return INTERRUPTED
+
+
+def _train(args: argparse.Namespace, config, datasets) -> int:
+    from .errors import TrainingError
+    from .outputs import default_output_dir
+
     try:
         from .run import TrainOptions, train
     except ImportError as exc:
         return _usage(f"training needs the [train] extra (pip install 'sat-config[train]'): {exc}")
+    try:
+        output_dir = Path(args.output_dir) if args.output_dir else \
+            default_output_dir(Path("runs") / Path(args.config).stem, latest=args.recover)
+    except TrainingError as exc:
+        return _fail(exc)
     options = TrainOptions(
-        output_dir=Path(args.output_dir or Path("runs") / Path(args.config).stem),
+        output_dir=output_dir, recover=args.recover,
         max_steps=args.max_steps, batch_size=args.batch_size, accelerator=args.accelerator,
         devices=args.devices, num_nodes=args.num_nodes, strategy=args.strategy,
         precision=args.precision, ckpt_path=args.ckpt_path, seed=args.seed,
@@ -91,10 +123,14 @@ def run_train(args: argparse.Namespace) -> int:
         val_every=args.val_every)
     try:
         result = train(config, options, *datasets)
+    except TrainingError as exc:
+        return _fail(exc)
     except (NotImplementedError, FileNotFoundError) as exc:
         return _usage(str(exc))
     if not result.is_global_zero:
         return OK
+    if result.resumed_from:
+        print(f"resumed from {result.resumed_from}")
     print(f"trained to step {result.global_step}")
     print(f"  checkpoints: {result.checkpoint_dir}"
           + (f" (last: {result.last_checkpoint.name})" if result.last_checkpoint else ""))

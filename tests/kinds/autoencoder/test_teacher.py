@@ -12,7 +12,8 @@ import torch
 from training_helpers import build, fit, load_typed, series, tiny_config
 
 from sat_config.training import create_model_from_config
-from sat_config.training.checkpoints import UnsafeCheckpointError, load_state_dict
+from sat_config.training.checkpoints import (CheckpointFileError, UnsafeCheckpointError,
+                                             load_state_dict)
 
 
 def _teacher_config(ckpt: Path) -> dict:
@@ -80,5 +81,5 @@ def test_a_malicious_checkpoint_is_refused_and_runs_nothing(tmp_path: Path, writ
 
 
 def test_a_missing_teacher_checkpoint_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="does not exist"):
+    with pytest.raises(CheckpointFileError, match="nope.ckpt: does not exist"):
         build(_teacher_config(tmp_path / "nope.ckpt"))

@@ -16,7 +16,7 @@ from torch import nn
 from ...models import AutoencoderConfig
 from . import losses as L
 from ...training.typed import typed_field
-from ...training.checkpoints import load_state_dict
+from ...training.checkpoints import load_weights
 from .discriminators import build_discriminator
 from ...training.ema import EMA
 from ...training.components.autoencoder import AudioAutoencoder, build_autoencoder
@@ -288,7 +288,7 @@ def build_teacher(config: AutoencoderConfig) -> AudioAutoencoder | None:
     if training.teacher_model is None:
         return None
     teacher = build_autoencoder(training.teacher_model.model, training.teacher_model.sample_rate)
-    teacher.load_state_dict(load_state_dict(training.teacher_model_ckpt), strict=True)
+    load_weights(teacher, training.teacher_model_ckpt, what="training.teacher_model")
     return teacher
 
 

@@ -7,6 +7,7 @@ import importlib.util
 import logging
 import math
 import os
+import stat
 import time
 from collections.abc import Callable
 from fractions import Fraction
@@ -18,19 +19,45 @@ import soundfile as sf
 import torch
 from torch.utils.data import Dataset
 
+from ..errors import DatasetError
+
 log = logging.getLogger(__name__)
 
 EXTENSIONS = (".wav", ".flac", ".mp3", ".ogg", ".aif", ".aiff", ".opus")
 MetadataFn = Callable[[dict[str, Any], torch.Tensor], dict[str, Any]]
+MIN_SAMPLE_RATE, MAX_SAMPLE_RATE = 1_000, 768_000
+"""Header sample rates outside this range are refused: an absurd one (a corrupt or hostile
+header) would make resampling cost gigabytes."""
+MAX_RESAMPLE_FACTOR = 1_000
+"""Largest polyphase up/down factor (the filter has ~20x as many taps): a ratio such as
+44100/44101 is approximated by the nearest fraction with smaller terms, a pitch change far
+below what anyone hears, instead of a 1.7M-tap filter."""
+
+
+def is_regular_file(path: Path) -> bool:
+    """True for a regular file (following links); FIFOs and devices are never opened: reading a
+    FIFO blocks until a writer comes, a device may never end."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
 
 
 def find_audio(root: str | Path) -> list[Path]:
-    """Audio files under ``root`` (recursive, hidden files skipped), sorted."""
+    """Audio files under ``root`` (recursive, hidden and non-regular files skipped), sorted."""
     root = Path(root)
     if not root.is_dir():
-        raise FileNotFoundError(f"dataset directory {root} does not exist")
-    found = [Path(dirpath) / name for dirpath, _, names in os.walk(root) for name in names
-             if Path(name).suffix.lower() in EXTENSIONS and not name.startswith(".")]
+        raise DatasetError(f"dataset directory {root} does not exist")
+    found = []
+    for dirpath, _, names in os.walk(root):
+        for name in names:
+            if Path(name).suffix.lower() not in EXTENSIONS or name.startswith("."):
+                continue
+            path = Path(dirpath) / name
+            if is_regular_file(path):
+                found.append(path)
+            else:
+                log.warning("skipping %s: not a regular file", path)
     return sorted(found)
 
 
@@ -58,7 +85,7 @@ def resample(audio: np.ndarray, source_rate: int, target_rate: int) -> np.ndarra
         return audio
     from scipy.signal import resample_poly
 
-    ratio = Fraction(target_rate, source_rate)
+    ratio = Fraction(target_rate, source_rate).limit_denominator(MAX_RESAMPLE_FACTOR)
     return resample_poly(audio, ratio.numerator, ratio.denominator, axis=-1).astype(np.float32)
 
 
@@ -103,17 +130,25 @@ class AudioDirDataset(Dataset):
                 if source.custom_metadata_module else None
             self.files += [(path, Path(source.path), fn) for path in find_audio(source.path)]
         if not self.files:
-            raise FileNotFoundError("no audio files (" + ", ".join(EXTENSIONS) + ") under " +
-                                    ", ".join(s.path for s in dataset_config.datasets))
+            raise DatasetError("no audio files (" + ", ".join(EXTENSIONS) + ") under " +
+                               ", ".join(s.path for s in dataset_config.datasets))
         self.unreadable: set[int] = set()
 
     def __len__(self) -> int:
         return len(self.files)
 
     def load(self, path: Path) -> torch.Tensor:
+        if not is_regular_file(path):  # replaced since the listing
+            raise ValueError("not a regular file")
+        rate = sf.info(str(path)).samplerate  # the header alone, before decoding anything
+        if not MIN_SAMPLE_RATE <= rate <= MAX_SAMPLE_RATE:
+            raise ValueError(f"its header claims a sample rate of {rate} Hz (accepted: "
+                             f"{MIN_SAMPLE_RATE}..{MAX_SAMPLE_RATE})")
         data, rate = sf.read(path, dtype="float32", always_2d=True)
         if data.shape[0] == 0:
             raise sf.SoundFileError("the file holds no audio frames")
+        if not np.isfinite(data).all():
+            raise ValueError("it holds NaN or infinite samples")
         audio = convert_channels(resample(data.T, rate, self.sample_rate), self.channels)
         return torch.from_numpy(np.ascontiguousarray(audio)).clamp(-1, 1)
 
@@ -131,7 +166,7 @@ class AudioDirDataset(Dataset):
                 log.warning("skipping unreadable audio file %s: %s", path, exc)
                 continue
             return self._item(audio, path, root, metadata_fn, start)
-        raise RuntimeError(f"none of the {len(self.files)} audio files could be read")
+        raise DatasetError(f"none of the {len(self.files)} audio files could be read")
 
     def _item(self, audio, path: Path, root: Path, metadata_fn, start: float):
         chunk, info = pad_crop(audio, self.sample_size, self.sample_rate, self.random_crop)

@@ -7,6 +7,7 @@ from typing import Any
 import torch
 from torch.utils.data import DataLoader
 
+from ..errors import DatasetError
 from ..parts import Parts
 from .audio_dir import AudioDirDataset
 from .synthetic import SyntheticAudio
@@ -39,3 +40,14 @@ def create_dataloader(config, dataset_config=None, *, batch_size: int, num_worke
     return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, num_workers=num_workers,
                       persistent_workers=num_workers > 0, drop_last=drop_last and shuffle,
                       collate_fn=collate)
+
+
+def check_trainable(loader: DataLoader) -> None:
+    """Refuse, before training, a loader that yields no batch or whose dataset holds no
+    readable item (otherwise Lightning runs 0 steps and reports success)."""
+    dataset = loader.dataset
+    if len(loader) == 0:
+        raise DatasetError(f"the dataset has {len(dataset)} item(s), fewer than one batch of "
+                           f"{loader.batch_size} (batches are never partial: drop_last); lower "
+                           "--batch-size or add audio")
+    dataset[0]  # an audio directory raises DatasetError here when no file is readable
