@@ -88,11 +88,10 @@ class Pattern:
     # --- index tables (cached per shape) ------------------------------------------------------
 
     def _cached(self, key: tuple, build) -> tuple[torch.Tensor, torch.Tensor]:
+        """The tables of ``key`` (its last item is the device), built once per device."""
         if key not in self._indexes:
-            self._indexes[key] = build()
-        indexes, mask = self._indexes[key]
-        device = key[-1]
-        return indexes.to(device), mask.to(device)
+            self._indexes[key] = tuple(t.to(key[-1]) for t in build())
+        return self._indexes[key]
 
     def _sequence_indexes(self, timesteps: int, valid_only: bool, device):
         """(K, S) positions into the flattened ``(K * T + 1)`` codes (the last one is the
