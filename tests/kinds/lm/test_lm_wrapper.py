@@ -212,4 +212,8 @@ def test_a_short_lightning_run_logs_per_codebook_losses(tmp_path: Path):
     assert rows[0]["train/lr"] == pytest.approx(0.002)
     checkpoint = torch.load(next((tmp_path / "checkpoints").glob("*.ckpt")), weights_only=False)
     assert checkpoint["sat_config"]["model_type"] == "lm"
+    assert checkpoint["lm_ema_updates"] == 3  # one per optimiser step
+    resumed = wrapper_of(config)
+    resumed.on_load_checkpoint(checkpoint)
+    assert resumed.ema_updates == 3
     assert any(k.startswith("model_ema.module.lm.") for k in checkpoint["state_dict"])

@@ -200,6 +200,10 @@ class AudioLanguageModelTrainingWrapper(pl.LightningModule):
         from ...api import dump
 
         checkpoint["sat_config"] = dump(self.config)  # the validated config, defaults filled in
+        checkpoint["lm_ema_updates"] = self.ema_updates  # keeps the every-10-steps phase
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        self.ema_updates = int(checkpoint.get("lm_ema_updates", 0))
 
     def export_state_dict(self) -> dict[str, torch.Tensor]:
         """The model's state dict (upstream's names), with the EMA's weights where it has them."""
