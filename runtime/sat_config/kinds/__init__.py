@@ -79,7 +79,10 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          model="kinds.diffusion_autoencoder.model:create_diffusion_autoencoder",
          wrapper="kinds.diffusion_autoencoder.wrapper:create_diffusion_autoencoder_wrapper",
          demo="kinds.diffusion_autoencoder.demo:create_diffusion_autoencoder_demo_callback"),
-    Kind("lm", ("lm",), "kinds.lm.checks:checks"),
+    Kind("lm", ("lm",), "kinds.lm.checks:checks",
+         model="kinds.lm.model:create_lm",
+         wrapper="kinds.lm.wrapper:create_lm_wrapper",
+         demo="kinds.lm.demo:create_lm_demo_callback"),
 )}
 
 MODEL_TYPES: tuple[str, ...] = tuple(dict.fromkeys(t for k in KINDS.values() for t in k.model_types))
