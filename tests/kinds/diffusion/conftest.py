@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from offline_hf import TINY_T5, offline_hf_cache
 
 torch = pytest.importorskip("torch")
 torch.set_num_threads(1)
@@ -84,13 +83,3 @@ def state_dict_of(tensors: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture
 def fixture_state_dict():
     return state_dict_of
-
-
-@pytest.fixture(scope="session")
-def offline_t5(tmp_path_factory) -> str:
-    """A Hugging Face cache in a temporary folder whose ``t5-base`` is a tiny random T5 encoder
-    with a ByT5 tokenizer, with the hub set offline: the conditioner's real
-    ``from_pretrained("t5-base")`` path runs without a network. Yields the model name."""
-    pytest.importorskip("transformers", reason="the t5/lut conditioners need the [text] extra")
-    with offline_hf_cache(tmp_path_factory.mktemp("hf_home"), {OFFLINE_T5_NAME: TINY_T5}):
-        yield OFFLINE_T5_NAME
