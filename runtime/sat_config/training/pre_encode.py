@@ -170,12 +170,15 @@ def pre_encode(config, dataset_config, output_dir: Path, *, ckpt_path: str | Non
     from torch.utils.data import DataLoader, IterableDataset, Subset
 
     from .checkpoint_io import atomic_write
-    from .data.loaders import collate, create_dataset
+    from .data.loaders import DATASETS, collate
 
+    if dataset_config.dataset_type == "pre_encoded" or getattr(dataset_config, "pre_encoded", False):
+        raise ValueError("the dataset config already holds latents: pre-encode reads audio")
     model, encode = build_encoder(config, ckpt_path)
     model.to(device)
     shape_config = config.model_copy(update={"sample_size": sample_size or config.sample_size})
-    dataset = create_dataset(shape_config, dataset_config, batch_size=batch_size)
+    dataset = DATASETS.build(dataset_config.dataset_type, dataset_config, shape_config,
+                             batch_size=batch_size)
     output_dir.mkdir(parents=True, exist_ok=True)
     details = output_dir / "details.json"
     if not details.exists():

@@ -41,6 +41,12 @@ def _dataset_file(tmp_path: Path, root: Path) -> Path:
     return path
 
 
+def _pre_encoded_typed():
+    config = json.loads(TINY.read_text())
+    config["training"]["pre_encoded"] = True
+    return sat_config.load_config(config)
+
+
 def _latent_config(tmp_path: Path, out: Path, **extra) -> object:
     return sat_config.load_dataset_config({"dataset_type": "pre_encoded",
                                            "datasets": [{"id": "latents", "path": str(out)}],
@@ -95,7 +101,7 @@ def test_pre_encode_resumes_skipping_finished_items(encoded: Path, tmp_path: Pat
 
 def test_the_dataset_reads_latents_back_shaped_for_the_model(encoded: Path,
                                                              tmp_path: Path) -> None:
-    typed = sat_config.load_config(TINY)
+    typed = _pre_encoded_typed()
     assert expected_latent_shape(typed) == (8, 512)
     dataset = create_dataset(typed, _latent_config(tmp_path, encoded))
     assert isinstance(dataset, PreEncodedDataset) and len(dataset) == 3
@@ -129,10 +135,10 @@ def test_length_filters_crop_and_custom_metadata(encoded: Path, tmp_path: Path) 
 def test_a_shape_mismatch_names_the_file(encoded: Path, tmp_path: Path) -> None:
     np.save(encoded / "00000002.npy", np.zeros((4, 512), np.float32))
     with pytest.raises(DatasetError, match=r"00000002\.npy: 4 latent channels.*encodes to 8"):
-        create_dataset(sat_config.load_config(TINY), _latent_config(tmp_path, encoded))
+        create_dataset(_pre_encoded_typed(), _latent_config(tmp_path, encoded))
     np.save(encoded / "00000002.npy", np.zeros((8, 300), np.float32))
     with pytest.raises(DatasetError, match=r"00000002\.npy: 300 latent frames.*trains on 512"):
-        create_dataset(sat_config.load_config(TINY), _latent_config(tmp_path, encoded))
+        create_dataset(_pre_encoded_typed(), _latent_config(tmp_path, encoded))
 
 
 def test_pre_encode_from_an_autoencoder_checkpoint(tmp_path: Path) -> None:
@@ -171,3 +177,28 @@ def test_pre_encode_validates_without_torch_and_reports_bad_configs(tmp_path: Pa
     assert main(["pre-encode", str(TINY), "--dataset-config", str(bad), "-o",
                  str(tmp_path / "o")]) == 1
     assert "datasets" in capsys.readouterr().err
+
+
+def _pre_encoded_training_config(tmp_path: Path) -> Path:
+    config = json.loads(TINY.read_text())
+    config["training"]["pre_encoded"] = True
+    path = tmp_path / "tiny-pre-encoded.json"
+    path.write_text(json.dumps(config))
+    return path
+
+
+def test_pre_encoded_training_runs_on_the_latents(encoded: Path, tmp_path: Path) -> None:
+    config = _pre_encoded_training_config(tmp_path)
+    latents = tmp_path / "latents.json"
+    latents.write_text(json.dumps({"dataset_type": "pre_encoded",
+                                   "datasets": [{"id": "l", "path": str(encoded)}]}))
+    out = tmp_path / "run"
+    assert main(["train", str(config), "--dataset-config", str(latents), "--max-steps", "2",
+                 "--batch-size", "2", "--output-dir", str(out), "--accelerator", "cpu"]) == 0
+    assert (out / "checkpoints" / "last.ckpt").is_file() or list(out.rglob("last.ckpt"))
+    # audio where latents are expected: refused before training, naming the setting
+    audio = _dataset_file(tmp_path, tmp_path / "audio")
+    with pytest.raises(DatasetError, match="training.pre_encoded is true"):
+        create_dataset(sat_config.load_config(config), sat_config.load_dataset_config(audio))
+    with pytest.raises(DatasetError, match="set training.pre_encoded"):
+        create_dataset(sat_config.load_config(TINY), _latent_config(tmp_path, encoded))

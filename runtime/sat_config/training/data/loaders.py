@@ -49,8 +49,24 @@ def create_dataset(config, dataset_config=None, seed: int = 0, batch_size: int =
     if dataset_config is None:
         return SyntheticAudio(config.sample_rate, config.sample_size, config.audio_channels,
                               seed=seed)
+    check_latents_agree(config, dataset_config)
     return DATASETS.build(dataset_config.dataset_type, dataset_config, config,
                           batch_size=batch_size, seed=seed)
+
+
+def check_latents_agree(config, dataset_config) -> None:
+    """``training.pre_encoded`` and the dataset must agree on audio versus latents."""
+    training = getattr(config, "training", None)
+    wants = bool(getattr(training, "pre_encoded", False))
+    gives = dataset_config.dataset_type == "pre_encoded" or \
+        bool(getattr(dataset_config, "pre_encoded", False))
+    if wants and not gives:
+        raise DatasetError(f"training.pre_encoded is true but the {dataset_config.dataset_type} "
+                           "dataset yields audio (use a pre_encoded dataset, or wds with "
+                           "pre_encoded: true)")
+    if gives and not wants and training is not None and hasattr(training, "pre_encoded"):
+        raise DatasetError("the dataset yields pre-encoded latents: set training.pre_encoded "
+                           "to true")
 
 
 def create_dataloader(config, dataset_config=None, *, batch_size: int, num_workers: int = 0,
