@@ -64,9 +64,12 @@ def check_latents_agree(config, dataset_config) -> None:
         raise DatasetError(f"training.pre_encoded is true but the {dataset_config.dataset_type} "
                            "dataset yields audio (use a pre_encoded dataset, or wds with "
                            "pre_encoded: true)")
-    if gives and not wants and training is not None and hasattr(training, "pre_encoded"):
-        raise DatasetError("the dataset yields pre-encoded latents: set training.pre_encoded "
-                           "to true")
+    if gives and not wants:
+        if hasattr(training, "pre_encoded"):
+            raise DatasetError("the dataset yields pre-encoded latents: set "
+                               "training.pre_encoded to true")
+        raise DatasetError(f"{config.model_type} models train on audio, but the dataset yields "
+                           "pre_encoded latents")
 
 
 def create_dataloader(config, dataset_config=None, *, batch_size: int, num_workers: int = 0,
