@@ -170,13 +170,19 @@ def test_pre_encode_from_an_autoencoder_checkpoint(tmp_path: Path) -> None:
     assert not (tmp_path / "x").exists()
 
 
-def test_pre_encode_validates_without_torch_and_reports_bad_configs(tmp_path: Path,
-                                                                    capsys) -> None:
+def test_pre_encode_validates_before_torch_loads(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"dataset_type": "pre_encoded", "datasets": []}))
-    assert main(["pre-encode", str(TINY), "--dataset-config", str(bad), "-o",
-                 str(tmp_path / "o")]) == 1
-    assert "datasets" in capsys.readouterr().err
+    code = ("import sys; from sat_config.cli import main; "
+            "rc = main(['pre-encode', sys.argv[1], '--dataset-config', sys.argv[2], '-o', "
+            "sys.argv[3]]); print('TORCH', 'torch' in sys.modules); sys.exit(rc)")
+    out = subprocess.run([sys.executable, "-c", code, str(TINY), str(bad), str(tmp_path / "o")],
+                         capture_output=True, text=True)
+    assert out.returncode == 1 and "datasets" in out.stderr
+    assert "TORCH False" in out.stdout and not (tmp_path / "o").exists()
 
 
 def _pre_encoded_training_config(tmp_path: Path) -> Path:
