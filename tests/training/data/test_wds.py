@@ -99,6 +99,11 @@ def test_resampled_shards_make_endless_epochs_of_epoch_steps(tmp_path: Path) -> 
     assert len(loader) == 5
     assert sum(1 for _ in loader) == 5  # 15 items from 4: shards drawn with replacement
     check_trainable(loader)
+    # each rank gets its epoch_steps batches, whatever its worker count
+    for rank in (0, 1):
+        dataset = WebDatasetStream(config, 16000, 4096, 1, batch_size=3, rank=rank, world_size=2)
+        loader = DataLoader(dataset, batch_size=3, num_workers=2, collate_fn=collate)
+        assert [len(m) for _, m in loader] == [3] * 5
 
 
 def test_pre_encoded_shards_crop_latents(tmp_path: Path) -> None:
@@ -214,3 +219,8 @@ def test_an_unreachable_bucket_is_a_dataset_error(s3_endpoint: str) -> None:
         "dataset_type": "wds", "datasets": [{"id": "b", "s3_path": "s3://no-such-bucket/x/"}]})
     with pytest.raises(DatasetError, match="cannot list s3://no-such-bucket/x/"):
         create_dataset(_typed(), config)
+    named = sat_config.load_dataset_config({
+        "dataset_type": "wds",
+        "datasets": [{"id": "b", "s3_path": "s3://audio/x/", "profile": "no-such-profile"}]})
+    with pytest.raises(DatasetError, match="no-such-profile"):
+        create_dataset(_typed(), named)

@@ -60,13 +60,15 @@ def list_shards(source) -> list[str]:
             raise DatasetError(f"shard directory {root} does not exist")
         return sorted(str(p) for p in root.rglob("*.tar") if not p.name.startswith("."))
     bucket, prefix = _split_s3(source.s3_path)
-    client = _s3_client(source.profile)
     urls = []
     try:
+        client = _s3_client(source.profile)
         for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
             urls += [f"s3://{bucket}/{o['Key']}" for o in page.get("Contents", [])
                      if o["Key"].endswith(".tar")]
-    except Exception as exc:  # botocore's errors (no credentials, no bucket, no endpoint)
+    except NotImplementedError:
+        raise
+    except Exception as exc:  # botocore's errors (no profile, credentials, bucket or endpoint)
         raise DatasetError(f"cannot list {source.s3_path}: {exc}") from None
     return sorted(urls)
 
@@ -176,7 +178,12 @@ class WebDatasetStream(IterableDataset):
         slot, readers = reader_slot(self.rank, self.world_size)
         self.epoch += 1
         rng = random.Random(hash((self.seed, self.epoch, slot)))
-        quota = math.ceil(len(self) / readers) if self.cfg.resampled_shards else None
+        worker = get_worker_info()
+        worker_id, workers = (worker.id, worker.num_workers) if worker is not None else (0, 1)
+        quota = None
+        if self.cfg.resampled_shards:  # this rank's epoch_steps batches, dealt out over workers
+            steps = self.cfg.epoch_steps
+            quota = (steps // workers + (worker_id < steps % workers)) * self.batch_size
         count = 0
         for url, source, fn in self._my_shards(slot, readers, rng):
             for sample in self._samples(url, source):
