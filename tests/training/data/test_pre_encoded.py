@@ -193,6 +193,7 @@ def _pre_encoded_training_config(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_pre_encoded_training_runs_on_the_latents(encoded: Path, tmp_path: Path) -> None:
     config = _pre_encoded_training_config(tmp_path)
     latents = tmp_path / "latents.json"

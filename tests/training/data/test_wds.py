@@ -224,3 +224,18 @@ def test_an_unreachable_bucket_is_a_dataset_error(s3_endpoint: str) -> None:
         "datasets": [{"id": "b", "s3_path": "s3://audio/x/", "profile": "no-such-profile"}]})
     with pytest.raises(DatasetError, match="no-such-profile"):
         create_dataset(_typed(), named)
+
+
+@pytest.mark.slow
+def test_sat_config_train_runs_on_local_shards(tmp_path: Path) -> None:
+    from sat_config.cli import main
+
+    write_shards(tmp_path / "shards", 2, 2)
+    dataset = tmp_path / "wds.json"
+    dataset.write_text(json.dumps({"dataset_type": "wds", "epoch_steps": 2,
+                                   "datasets": [{"id": "w", "path": str(tmp_path / "shards")}]}))
+    out = tmp_path / "run"
+    assert main(["train", str(TINY), "--dataset-config", str(dataset), "--max-steps", "3",
+                 "--batch-size", "2", "--num-workers", "2", "--output-dir", str(out),
+                 "--accelerator", "cpu"]) == 0
+    assert list(out.rglob("last.ckpt"))
