@@ -174,6 +174,8 @@ def pre_encode(config, dataset_config, output_dir: Path, *, ckpt_path: str | Non
 
     if dataset_config.dataset_type == "pre_encoded" or getattr(dataset_config, "pre_encoded", False):
         raise ValueError("the dataset config already holds latents: pre-encode reads audio")
+    if dataset_config.dataset_type in ("wds", "s3"):  # every item once, not an endless stream
+        dataset_config = dataset_config.model_copy(update={"resampled_shards": False})
     model, encode = build_encoder(config, ckpt_path)
     model.to(device)
     shape_config = config.model_copy(update={"sample_size": sample_size or config.sample_size})

@@ -97,3 +97,27 @@ def test_a_hook_that_returns_no_dict_names_its_file(tmp_path: Path) -> None:
         load_metadata_fn(module)
     with pytest.raises(FileNotFoundError):
         load_metadata_fn(tmp_path / "missing.py")
+
+
+def test_the_hook_can_reject_and_replace_pre_encoded_items(tmp_path: Path) -> None:
+    import numpy as np
+
+    from sat_config.training.data.pre_encoded import PreEncodedDataset
+
+    for i in range(3):
+        np.save(tmp_path / f"{i}.npy", np.full((8, 512), float(i), np.float32))
+        (tmp_path / f"{i}.json").write_text(json.dumps({"padding_mask": [1] * 512,
+                                                        "seconds_total": 1}))
+    hook = tmp_path / "hook.py"
+    hook.write_text("import torch\n"
+                    "def get_custom_metadata(info, latents):\n"
+                    "    if info['latent_filename'].endswith('0.npy'):\n"
+                    "        return {'__reject__': True}\n"
+                    "    return {'__replace__': latents * 10}\n")
+    config = sat_config.load_dataset_config({
+        "dataset_type": "pre_encoded",
+        "datasets": [{"id": "l", "path": str(tmp_path), "custom_metadata_module": str(hook)}]})
+    dataset = PreEncodedDataset(config, 8, 512)
+    latents, info = dataset[0]  # 0.npy rejected: the next item instead
+    assert info["latent_filename"].endswith("1.npy") and float(latents[0, 0]) == 10.0
+    assert "__reject__" not in info and "__replace__" not in info

@@ -209,3 +209,34 @@ def test_pre_encoded_training_runs_on_the_latents(encoded: Path, tmp_path: Path)
         create_dataset(sat_config.load_config(config), sat_config.load_dataset_config(audio))
     with pytest.raises(DatasetError, match="set training.pre_encoded"):
         create_dataset(sat_config.load_config(TINY), _latent_config(tmp_path, encoded))
+
+
+def test_pre_encode_reads_shards_once_naming_items_by_key(tmp_path: Path) -> None:
+    webdataset = pytest.importorskip("webdataset")
+    import io
+
+    shards = tmp_path / "shards"
+    shards.mkdir()
+    with webdataset.TarWriter(str(shards / "s-0.tar")) as sink:
+        for key in ("a/one", "two"):
+            buffer = io.BytesIO()
+            sf.write(buffer, np.zeros(2000) + 0.1, 16000, format="WAV")
+            sink.write({"__key__": key, "wav": buffer.getvalue(),
+                        "json": json.dumps({"prompt": key}).encode()})
+    wds = sat_config.load_dataset_config({"dataset_type": "wds",  # resampled_shards: default
+                                          "datasets": [{"id": "w", "path": str(shards)}]})
+    out = tmp_path / "latents"
+    assert pre_encode_fn()(sat_config.load_config(TINY), wds, out, progress=False) == (2, 0)
+    assert sorted(p.name for p in out.glob("*.npy")) == ["a_one.npy", "two.npy"]
+    assert json.loads((out / "a_one.json").read_text())["prompt"] == "a/one"
+    assert pre_encode_fn()(sat_config.load_config(TINY), wds, out, progress=False) == (0, 2)
+    # a filelist.txt chooses the files instead of a scan
+    (out / "filelist.txt").write_text("two.npy\n")
+    dataset = PreEncodedDataset(_latent_config(tmp_path, out), 8, 512)
+    assert [p.name for p, _ in dataset.items] == ["two.npy"]
+
+
+def pre_encode_fn():
+    from sat_config.training.pre_encode import pre_encode
+
+    return pre_encode

@@ -147,6 +147,13 @@ class PreEncodedDataset(Dataset):
         return len(self.items)
 
     def __getitem__(self, index: int):
+        for attempt in range(len(self.items)):
+            item = self._load((index + attempt) % len(self.items))
+            if item is not None:
+                return item
+        raise DatasetError("get_custom_metadata rejected every latent file (__reject__)")
+
+    def _load(self, index: int):
         path, fn = self.items[index]
         latents = torch.from_numpy(np.load(path, allow_pickle=False).astype(np.float32))
         info = self._read_info(path)
@@ -163,6 +170,8 @@ class PreEncodedDataset(Dataset):
         info["padding_mask"] = torch.tensor(mask, dtype=torch.bool)
         if fn is not None:
             info.update(fn(info, latents))
+            if info.pop("__reject__", False):  # upstream's hook can drop an item
+                return None
             replacement = info.pop("__replace__", None)
             if replacement is not None:
                 latents = torch.as_tensor(replacement)
