@@ -172,7 +172,8 @@ def pre_encode(config, dataset_config, output_dir: Path, *, ckpt_path: str | Non
     from .checkpoint_io import atomic_write
     from .data.loaders import DATASETS, collate
 
-    if dataset_config.dataset_type == "pre_encoded" or getattr(dataset_config, "pre_encoded", False):
+    if dataset_config.dataset_type == "pre_encoded" or \
+            getattr(dataset_config, "pre_encoded", False):
         raise ValueError("the dataset config already holds latents: pre-encode reads audio")
     if dataset_config.dataset_type in ("wds", "s3"):  # every item once, not an endless stream
         dataset_config = dataset_config.model_copy(update={"resampled_shards": False})

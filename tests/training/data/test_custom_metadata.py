@@ -49,8 +49,6 @@ def _check(item, frames: int) -> dict:
 
 
 def test_audio_dir_pre_encoded_and_wds_all_give_conditioner_metadata(sources, tmp_path) -> None:
-    import io
-
     webdataset = pytest.importorskip("webdataset")
     hook = str(sources["hook"])
     typed = sat_config.load_config(TINY)
