@@ -57,6 +57,7 @@ check-generated: $(STAMP) $(JS_STAMP)  ## fail when generated/ or docs/ drift fr
 bench: $(STAMP)  ## print validation, training and data-loader benchmarks
 	$(PY) benchmarks/bench_validation.py
 	$(PY) benchmarks/bench_training.py
+	$(PY) benchmarks/bench_diffusion.py
 	$(PY) benchmarks/bench_data.py
 
 clean:  ## remove the virtual environment and build outputs

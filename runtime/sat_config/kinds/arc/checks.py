@@ -11,6 +11,7 @@ from typing import Any
 
 from ...errors import Issue, err, warn
 from ...schema.facts import defaults
+from ...checks.parts import positive
 from ...checks.parts.autoencoder import downsampling_ratio
 from ...checks.parts.backbones import BACKBONE_DEFAULTS
 from ...checks.parts.diffusion import cond_checks, cond_model_checks
@@ -108,7 +109,10 @@ def _check_convnext(out: list[Issue], conf: dict, path: str, cfg: dict, patch: i
     if len(strides) < stages:
         return
     ratio = downsampling_ratio(cfg["model"].get("pretransform")) or 1
-    tokens = cfg.get("sample_size", 0) // ratio // patch
+    size = cfg.get("sample_size", 0)
+    if not positive(ratio, patch, size, *strides[:stages]):
+        return
+    tokens = size // ratio // patch
     length = tokens
     for stride in strides[:stages]:  # each stage: kernel 2s, stride s, padding ceil(s/2)
         length = (length + 2 * -(-stride // 2) - 2 * stride) // stride + 1
