@@ -201,6 +201,12 @@ def cmd_train(args: argparse.Namespace, out: TextIO) -> int:
     return run_train(args)
 
 
+def cmd_pre_encode(args: argparse.Namespace, out: TextIO) -> int:
+    from .training.pre_encode import run_pre_encode
+
+    return run_pre_encode(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sat-config", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -243,6 +249,16 @@ def build_parser() -> argparse.ArgumentParser:
     if add_train_arguments is not None:
         add_train_arguments(p)
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("pre-encode", help="encode a dataset's audio to latent files for "
+                                          "pre_encoded training (needs the [train] extra)")
+    try:
+        from .training.pre_encode import add_pre_encode_arguments
+    except ImportError:  # training package absent in a partial install
+        add_pre_encode_arguments = None
+    if add_pre_encode_arguments is not None:
+        add_pre_encode_arguments(p)
+    p.set_defaults(func=cmd_pre_encode)
     return parser
 
 
