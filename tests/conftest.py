@@ -1,8 +1,10 @@
-"""Shared fixtures: where the corpora live."""
+"""Shared fixtures and helpers: where the corpora live, the wheel built once per test session."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -41,3 +43,21 @@ def upstream_dir() -> Path:
     if not UPSTREAM.is_dir():
         pytest.skip("../shared/corpus/upstream is not present beside this checkout")
     return UPSTREAM
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory, worker_id: str) -> Path:
+    """sat-config's wheel, built once per test run: with pytest-xdist the workers share one
+    build (the first to take the lock builds, the others read its path)."""
+    pytest.importorskip("hatchling")
+    from filelock import FileLock
+
+    shared = tmp_path_factory.getbasetemp() if worker_id == "master" \
+        else tmp_path_factory.getbasetemp().parent
+    out = shared / "wheel"
+    with FileLock(str(shared / "wheel.lock")):
+        if not any(out.glob("sat_config-*.whl")):
+            subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir",
+                            str(out), str(REPO)], check=True, capture_output=True)
+    (whl,) = out.glob("sat_config-*.whl")
+    return whl

@@ -15,16 +15,6 @@ import pytest
 from conftest import CORPUS, REPO
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
-    pytest.importorskip("hatchling")
-    out = tmp_path_factory.mktemp("dist")
-    subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out),
-                    str(REPO)], check=True, capture_output=True)
-    (whl,) = out.glob("sat_config-*.whl")
-    return whl
-
-
 def test_wheel_contents(wheel: Path) -> None:
     import zipfile
 

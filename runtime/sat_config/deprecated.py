@@ -8,9 +8,7 @@ the new module itself, after a ``DeprecationWarning`` naming where it lives now.
 from __future__ import annotations
 
 import importlib
-import importlib.abc
 import importlib.machinery
-import importlib.util
 import sys
 import warnings
 
@@ -31,15 +29,23 @@ MOVED = {
 }
 """old module name -> new module name"""
 
+_PARENTS = {old.rpartition(".")[0] for old in MOVED} - set(MOVED) - {"sat_config",
+                                                                    "sat_config.training"}
+"""Old packages that only held moved modules (``sat_config.training.wrappers``): empty now."""
 
-class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+
+class _Alias:
+    """Finder and loader (the protocols of ``importlib.abc``, which costs 30 ms to import)."""
+
     def find_spec(self, name, path=None, target=None):
-        if name not in MOVED:
+        if name not in MOVED and name not in _PARENTS:
             return None
-        return importlib.machinery.ModuleSpec(name, self, is_package=name + "." in
-                                              "".join(k[:len(name) + 1] for k in MOVED))
+        return importlib.machinery.ModuleSpec(name, self, is_package=name in _PARENTS or any(
+            old.startswith(name + ".") for old in MOVED))
 
     def create_module(self, spec):
+        if spec.name in _PARENTS:
+            return None  # an empty package, so that its moved children can be found
         warnings.warn(f"{spec.name} moved to {MOVED[spec.name]}; the old name will be removed",
                       DeprecationWarning, stacklevel=2)
         return importlib.import_module(MOVED[spec.name])
@@ -47,11 +53,13 @@ class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def exec_module(self, module) -> None:
         """The module is the new one, already executed."""
 
-    def get_code(self, name):  # ``python -m OLD`` runs the new module's code
-        new = MOVED[name]
-        return importlib.util.find_spec(new).loader.get_code(new)
+    def get_code(self, name):  # ``python -m OLD`` runs the new module as __main__
+        warnings.warn(f"{name} moved to {MOVED[name]}; the old name will be removed",
+                      DeprecationWarning, stacklevel=2)
+        return compile(f"import runpy\nrunpy.run_module({MOVED[name]!r}, run_name='__main__', "
+                       "alter_sys=True)\n", f"<alias of {MOVED[name]}>", "exec")
 
 
 def install() -> None:
     if not any(isinstance(finder, _Alias) for finder in sys.meta_path):
-        sys.meta_path.append(_Alias())
+        sys.meta_path.insert(0, _Alias())  # before the path finder: an old folder may linger

@@ -1,5 +1,5 @@
 // ajv and @hyperjump/json-schema, on the bundled schema and on the split files, give every corpus
-// file the verdict the corpus states. (tests/test_crosslang.py compares with Python's verdicts.)
+// file the verdict the corpus states. (tests/schema/test_crosslang.py compares with Python's verdicts.)
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { allEngines, loadSchemaFiles, makeAjv, readJson, schemaUri } from "./lib/engines.mjs";

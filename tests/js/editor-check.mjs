@@ -1,5 +1,5 @@
 // Diagnostics VS Code's JSON engine gives files that name their schema only through their own
-// "$schema" key (no settings), resolving offline (tests/test_crosslang.py, for `sat-config init`).
+// "$schema" key (no settings), resolving offline (tests/schema/test_crosslang.py, for `sat-config init`).
 //
 //   node editor-check.mjs FILE...
 //

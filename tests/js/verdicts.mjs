@@ -1,4 +1,4 @@
-// Verdicts of every JavaScript engine for documents produced in Python (tests/test_crosslang.py).
+// Verdicts of every JavaScript engine for documents produced in Python (tests/schema/test_crosslang.py).
 //
 //   node verdicts.mjs --bundle BUNDLE.json --schemas DIR CASES.json
 //

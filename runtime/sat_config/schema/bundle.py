@@ -37,6 +37,8 @@ from pathlib import Path
 from typing import Any
 
 from . import files as schemas
+from . import navigate
+from .navigate import NavigationError
 
 FILE_NAME = schemas.BUNDLE_FILE
 BUNDLE_ID = schemas.BASE_URI + FILE_NAME
@@ -138,12 +140,9 @@ def _schema_nodes_in_context(node: Any, in_rule: bool = False) -> Iterator[tuple
 
 
 def resolve_pointer(document: Any, ref: str) -> Any:
-    """The node a ``#/a/b`` reference names inside ``document`` (KeyError/IndexError if absent)."""
-    node = document
-    for token in ref.removeprefix("#").split("/")[1:]:
-        token = token.replace("~1", "/").replace("~0", "~")
-        node = node[int(token)] if isinstance(node, list) else node[token]
-    return node
+    """The node a ``#/a/b`` reference names inside ``document`` (:class:`NavigationError` if
+    absent)."""
+    return navigate.document(document).lookup(ref).node
 
 
 def _check_refs(bundle: dict[str, Any]) -> None:
@@ -152,20 +151,13 @@ def _check_refs(bundle: dict[str, Any]) -> None:
         if isinstance(ref, str):
             try:
                 resolve_pointer(bundle, ref)
-            except (KeyError, IndexError, ValueError, TypeError):
+            except NavigationError:
                 raise BundleError(f"dangling reference {ref!r} in the bundle") from None
 
 
 def effective(node: dict[str, Any], bundle: dict[str, Any]) -> dict[str, Any]:
     """``node`` with its ``$ref`` chain merged in; keywords written beside a ``$ref`` win."""
-    layers = [node]
-    while isinstance(layers[-1].get("$ref"), str) and len(layers) < 32:
-        layers.append(resolve_pointer(bundle, layers[-1]["$ref"]))
-    merged: dict[str, Any] = {}
-    for layer in reversed(layers):
-        merged.update(layer)
-    merged.pop("$ref", None)
-    return merged
+    return navigate.document(bundle).at(node).effective().schema
 
 
 # --- editor annotations -----------------------------------------------------------------------

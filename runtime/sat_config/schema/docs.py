@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from . import files as schemas
+from . import navigate
 from .bundle import RULE_KEYWORDS, build, effective, resolve_pointer
 
 OUTPUT = Path("docs") / "reference"
@@ -85,11 +86,8 @@ class _Page:
 
 def _target_key(node: dict[str, Any], fallback: str, bundle: dict[str, Any]) -> str:
     """Identity of the schema ``node`` stands for: its final ``$ref`` target, else ``fallback``."""
-    key = fallback
-    while isinstance(node.get("$ref"), str):
-        key = node["$ref"]
-        node = resolve_pointer(bundle, key)
-    return key
+    chain = navigate.document(bundle).at(node).chain()
+    return chain[-2].schema["$ref"] if len(chain) > 1 else fallback
 
 
 def _code(value: Any) -> str:

@@ -12,6 +12,8 @@ teacher) live in ``_semantic_autoencoder_training``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from ...errors import Issue, err, warn
@@ -70,83 +72,105 @@ _DAC_ENCODED_CHANNELS = 1024
 # --- pretransform facts ----------------------------------------------------------------------
 
 
-def downsampling_ratio(pretransform: dict[str, Any] | None) -> int | None:
-    """The pretransform's ``downsampling_ratio`` as upstream sets it (None: none or unknown).
-
-    ``pqmf`` never sets one upstream (None here, although it decimates by ``num_bands``);
-    ``audiocraft_pretrained`` only knows it once the model is downloaded.
-    """
-    if not pretransform:
-        return None
-    kind, cfg = pretransform.get("type"), pretransform.get("config") or {}
-    if kind == "autoencoder":
-        return cfg.get("downsampling_ratio")
-    if kind == "wavelet":
-        return _wavelet_factor(cfg["levels"])
-    if kind == "patched":
-        return cfg["patch_size"]
-    if kind == "dac_pretrained":
-        return 512 if cfg.get("model_type", _DAC_PRETRAINED["model_type"]) == "44khz" else 320
-    return None
-
-
 def _wavelet_factor(levels: int) -> int | None:
     """2^levels, the wavelet's downsampling and channel factor; None (unknown) past int64, where
     no tensor dimension reaches (the schema sets no maximum; 2^14300 would not even print)."""
     return 2 ** levels if levels < 63 else None
 
 
+def _wavelet_channels(cfg: dict) -> int | None:
+    factor = _wavelet_factor(cfg["levels"])
+    return None if factor is None else cfg["channels"] * factor
+
+
+def _pqmf(cfg: dict, key: str) -> int:
+    return cfg.get(key, _PQMF[key])
+
+
+def _unknown(cfg: dict) -> None:
+    return None
+
+
+def _discrete_bottleneck(cfg: dict) -> bool:
+    return (cfg.get("bottleneck") or {}).get("type") in DISCRETE_BOTTLENECKS
+
+
+@dataclass(frozen=True)
+class PretransformFacts:
+    """What the checks know of one pretransform type, each read from its ``config``."""
+
+    ratio: Callable[[dict], int | None]
+    """``downsampling_ratio`` as upstream sets it (None: not set, or unknown)."""
+    encoded: Callable[[dict], int | None]
+    """Channels of the encoding (what the wrapped model reads)."""
+    audio: Callable[[dict], int | None]
+    """Audio channels it reads."""
+    discrete: Callable[[dict], bool] = lambda cfg: False
+    """Whether it produces tokens (what an LM needs)."""
+    signal_ratio: Callable[[dict], int | None] | None = None
+    """Samples per encoded frame actually produced, where it differs from ``ratio``."""
+
+
+PRETRANSFORMS: dict[str, PretransformFacts] = {
+    "autoencoder": PretransformFacts(
+        ratio=lambda cfg: cfg.get("downsampling_ratio"), encoded=lambda cfg: cfg.get("latent_dim"),
+        audio=lambda cfg: cfg.get("in_channels") or cfg.get("io_channels"),
+        discrete=_discrete_bottleneck),
+    "wavelet": PretransformFacts(ratio=lambda cfg: _wavelet_factor(cfg["levels"]),
+                                 encoded=_wavelet_channels, audio=lambda cfg: cfg["channels"]),
+    "patched": PretransformFacts(ratio=lambda cfg: cfg["patch_size"],
+                                 encoded=lambda cfg: cfg["channels"] * cfg["patch_size"],
+                                 audio=lambda cfg: cfg["channels"]),
+    # pqmf never sets a downsampling_ratio upstream, although it decimates by num_bands
+    "pqmf": PretransformFacts(ratio=_unknown,
+                              encoded=lambda cfg: _pqmf(cfg, "channels") * _pqmf(cfg, "num_bands"),
+                              audio=lambda cfg: _pqmf(cfg, "channels"),
+                              signal_ratio=lambda cfg: _pqmf(cfg, "num_bands")),
+    "dac_pretrained": PretransformFacts(
+        ratio=lambda cfg: 512 if cfg.get("model_type", _DAC_PRETRAINED["model_type"]) == "44khz"
+        else 320,
+        encoded=lambda cfg: _DAC_ENCODED_CHANNELS, audio=lambda cfg: 1,
+        discrete=lambda cfg: True),
+    # knows its ratio and channels only once the model is downloaded
+    "audiocraft_pretrained": PretransformFacts(ratio=_unknown, encoded=_unknown, audio=_unknown,
+                                               discrete=lambda cfg: True),
+}
+"""pretransform ``type`` -> its facts (a test proves the keys equal the schema's types)."""
+
+
+def _fact(pretransform: dict[str, Any] | None, name: str) -> Any:
+    if not pretransform:
+        return None
+    facts = PRETRANSFORMS.get(pretransform.get("type"))
+    return None if facts is None else getattr(facts, name)(pretransform.get("config") or {})
+
+
+def downsampling_ratio(pretransform: dict[str, Any] | None) -> int | None:
+    """The pretransform's ``downsampling_ratio`` as upstream sets it (None: none or unknown)."""
+    return _fact(pretransform, "ratio")
+
+
 def _signal_ratio(pretransform: dict[str, Any]) -> int | None:
     """Samples per encoded frame actually produced (pqmf included)."""
-    if pretransform.get("type") == "pqmf":
-        return (pretransform.get("config") or {}).get("num_bands", _PQMF["num_bands"])
+    facts = PRETRANSFORMS.get(pretransform.get("type"))
+    if facts is not None and facts.signal_ratio is not None:
+        return facts.signal_ratio(pretransform.get("config") or {})
     return downsampling_ratio(pretransform)
 
 
 def encoded_channels(pretransform: dict[str, Any] | None) -> int | None:
     """Channels of the pretransform's encoding (what the wrapped model reads); None if unknown."""
-    if not pretransform:
-        return None
-    kind, cfg = pretransform.get("type"), pretransform.get("config") or {}
-    if kind == "autoencoder":
-        return cfg.get("latent_dim")
-    if kind == "wavelet":
-        factor = _wavelet_factor(cfg["levels"])
-        return None if factor is None else cfg["channels"] * factor
-    if kind == "patched":
-        return cfg["channels"] * cfg["patch_size"]
-    if kind == "pqmf":
-        return cfg.get("channels", _PQMF["channels"]) * cfg.get("num_bands", _PQMF["num_bands"])
-    if kind == "dac_pretrained":
-        return _DAC_ENCODED_CHANNELS
-    return None
+    return _fact(pretransform, "encoded")
 
 
 def io_channels(pretransform: dict[str, Any] | None) -> int | None:
     """Audio channels the pretransform reads; None if unknown."""
-    if not pretransform:
-        return None
-    kind, cfg = pretransform.get("type"), pretransform.get("config") or {}
-    if kind == "autoencoder":
-        return cfg.get("in_channels") or cfg.get("io_channels")
-    if kind in ("wavelet", "patched"):
-        return cfg["channels"]
-    if kind == "pqmf":
-        return cfg.get("channels", _PQMF["channels"])
-    if kind == "dac_pretrained":
-        return 1
-    return None
+    return _fact(pretransform, "audio")
 
 
 def is_discrete(pretransform: dict[str, Any] | None) -> bool:
     """True when the pretransform produces tokens (needed by an LM)."""
-    if not pretransform:
-        return False
-    kind = pretransform.get("type")
-    if kind == "autoencoder":
-        bottleneck = (pretransform.get("config") or {}).get("bottleneck") or {}
-        return bottleneck.get("type") in DISCRETE_BOTTLENECKS
-    return kind in ("dac_pretrained", "audiocraft_pretrained")
+    return bool(_fact(pretransform, "discrete"))
 
 
 def check_pretransform(out: list[Issue], pretransform: dict, path: str, audio: int, top: dict,

@@ -149,7 +149,7 @@ def check_references(out: list[Issue], owner: dict, owner_path: str, keys: tuple
                      conds: Conditioning, *, inpaint_ids: bool) -> set[str]:
     """Every id in ``owner[key]`` names a conditioner (or, where ``inpaint_ids``, one of the
     inpainting pseudo-ids in ``input_concat_ids``; listing them without training.inpainting is
-    a schema rule, Q34). Returns the ids used."""
+    a schema rule: upstream fails the first step with a KeyError). Returns the ids used."""
     specs, pre_encoded = conds.specs, conds.pre_encoded
     used: set[str] = set()
     for key in keys:

@@ -40,9 +40,9 @@ def arc_checks(out: list[Issue], cfg: dict[str, Any]) -> None:
     elif arc.get("use_model_as_discriminator"):
         disc, own = cfg, True
     else:
-        return  # the schema reports the missing discriminator base (Q1)
+        return  # the schema reports the missing discriminator base (upstream: UnboundLocalError)
     dit = _dit(disc)
-    if dit is not None:  # the schema requires a DiT discriminator base (Q3)
+    if dit is not None:  # the schema requires a DiT discriminator base (ARC cuts a DiT at a layer)
         _check_head(out, cfg, arc.get("discriminator") or {}, disc, dit, own)
 
 

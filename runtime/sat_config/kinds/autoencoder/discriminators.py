@@ -2,11 +2,12 @@
 
 Each discriminator offers ``discriminator_loss(reals, fakes)`` (what its optimiser minimises) and
 ``generator_losses(reals, fakes) -> (adversarial, feature_matching)`` (what the autoencoder adds).
-Hinge losses, as upstream.
+Hinge losses as upstream (dac: least squares unless `use_hinge`).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
+from torch.utils.checkpoint import checkpoint
 
 from ...training.parts import Parts
 
@@ -189,9 +191,146 @@ class OobleckDiscriminator(nn.Module):
         return hinge_generator(fake), fm
 
 
+# --- dac: multi-period + multi-resolution band-split STFT (descript-audio-codec) -------------
+
+def _wn_leaky(conv: nn.Module, act: bool = True) -> nn.Module:
+    """A weight-normed conv, followed (as DAC's WNConv1d/WNConv2d) by LeakyReLU(0.1) unless
+    ``act`` is false; the Sequential keeps upstream's ``<i>.0.weight_*`` state-dict names."""
+    conv = weight_norm(conv)
+    return nn.Sequential(conv, nn.LeakyReLU(0.1)) if act else conv
+
+
+class DacPeriodDiscriminator(nn.Module):
+    """Folds the waveform into ``period`` columns and runs (5, 1) convs down the rows."""
+
+    def __init__(self, period: int, channels: int):
+        super().__init__()
+        self.period = period
+        widths = [channels, 32, 128, 512, 1024, 1024]
+        self.convs = nn.ModuleList(
+            _wn_leaky(nn.Conv2d(widths[i], widths[i + 1], (5, 1), (3, 1) if i < 4 else 1,
+                                padding=(2, 0)))
+            for i in range(5))
+        self.conv_post = _wn_leaky(nn.Conv2d(1024, 1, (3, 1), padding=(1, 0)), act=False)
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        # always pads (a whole period when the length divides), as upstream
+        x = F.pad(x, (0, self.period - x.shape[-1] % self.period), mode="reflect")
+        x = x.reshape(*x.shape[:2], -1, self.period)
+        features = []
+        for conv in self.convs:
+            x = conv(x)
+            features.append(x)
+        features.append(self.conv_post(x))
+        return features
+
+
+class DacBandDiscriminator(nn.Module):
+    """Complex STFT (hann window, hop = window / 4, frames aligned to the hop as audiotools'
+    ``match_stride``) split into frequency bands, one conv stack per band, one shared score conv.
+    Audio channels are folded into the batch."""
+
+    def __init__(self, window_length: int, bands: Sequence[Sequence[float]]):
+        super().__init__()
+        self.window_length = window_length
+        self.hop_length = window_length // 4
+        bins = window_length // 2 + 1
+        self.bands = [(int(low * bins), int(high * bins)) for low, high in bands]
+        self.register_buffer("window", torch.hann_window(window_length), persistent=False)
+        ch = 32
+
+        def stack() -> nn.ModuleList:
+            return nn.ModuleList([
+                _wn_leaky(nn.Conv2d(2, ch, (3, 9), (1, 1), padding=(1, 4))),
+                _wn_leaky(nn.Conv2d(ch, ch, (3, 9), (1, 2), padding=(1, 4))),
+                _wn_leaky(nn.Conv2d(ch, ch, (3, 9), (1, 2), padding=(1, 4))),
+                _wn_leaky(nn.Conv2d(ch, ch, (3, 9), (1, 2), padding=(1, 4))),
+                _wn_leaky(nn.Conv2d(ch, ch, (3, 3), (1, 1), padding=(1, 1))),
+            ])
+
+        self.band_convs = nn.ModuleList(stack() for _ in self.bands)
+        self.conv_post = _wn_leaky(nn.Conv2d(ch, 1, (3, 3), (1, 1), padding=(1, 1)), act=False)
+
+    def spectrogram(self, x: torch.Tensor) -> torch.Tensor:
+        """``(B, C, T)`` -> ``(B·C, 2, frames, bins)`` (real and imaginary parts as channels)."""
+        hop, length = self.hop_length, x.shape[-1]
+        pad = (self.window_length - hop) // 2
+        right = math.ceil(length / hop) * hop - length
+        x = F.pad(x.float(), (pad, pad + right), mode="reflect")
+        spec = torch.stft(x.reshape(-1, x.shape[-1]), self.window_length, hop,
+                          window=self.window, center=True, return_complex=True)
+        spec = spec[..., 2:-2]  # the frames the padding added: frames · hop = samples
+        return torch.view_as_real(spec).permute(0, 3, 2, 1)
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        spec = self.spectrogram(x)
+        features, outputs = [], []
+        for (low, high), stack in zip(self.bands, self.band_convs):
+            band = spec[..., low:high]
+            for conv in stack:
+                band = conv(band)
+                features.append(band)
+            outputs.append(band)
+        features.append(self.conv_post(torch.cat(outputs, dim=-1)))
+        return features
+
+
+class _DacDiscriminators(nn.Module):
+    def __init__(self, cfg, channels: int):
+        super().__init__()
+        if cfg.rates:  # the schema keeps this empty (upstream's MSD cannot run)
+            raise ValueError("dac discriminator: `rates` (multi-scale discriminators) must be []")
+        self.discriminators = nn.ModuleList(
+            [DacPeriodDiscriminator(p, channels) for p in cfg.periods]
+            + [DacBandDiscriminator(n, cfg.bands) for n in cfg.fft_sizes])
+
+    def forward(self, x: torch.Tensor) -> list[list[torch.Tensor]]:
+        x = x - x.mean(dim=-1, keepdim=True)  # no DC offset, peak at 0.8 per channel
+        x = 0.8 * x / (x.abs().amax(dim=-1, keepdim=True) + 1e-9)
+        if torch.is_grad_enabled():  # as upstream: recompute in backward (1024-wide maps)
+            return [checkpoint(d, x, use_reentrant=False) for d in self.discriminators]
+        return [d(x) for d in self.discriminators]
+
+
+class DacDiscriminator(nn.Module):
+    """DAC's GAN loss: least-squares (``use_hinge``: upstream's hinge variant, relu(D(fake)) and
+    relu(1 - D(real))) on the last map of every sub-discriminator, averaged; feature matching is
+    the L1 distance of the other maps, averaged per sub-discriminator, then over them.
+
+    ``self.discriminator`` mirrors upstream's ``DACGANLoss.discriminator`` for state-dict names.
+    """
+
+    def __init__(self, cfg, in_channels: int):
+        super().__init__()
+        self.use_hinge = cfg.use_hinge
+        self.discriminator = _DacDiscriminators(cfg, in_channels)
+
+    def discriminator_loss(self, reals, fakes):
+        real, fake = self.discriminator(reals), self.discriminator(fakes.detach())
+        if self.use_hinge:
+            terms = [F.relu(f[-1]).mean() + F.relu(1 - r[-1]).mean() for r, f in zip(real, fake)]
+        else:
+            terms = [f[-1].square().mean() + (1 - r[-1]).square().mean()
+                     for r, f in zip(real, fake)]
+        return sum(terms) / len(terms)
+
+    def generator_losses(self, reals, fakes):
+        with torch.no_grad():  # real features are feature-matching targets only
+            real = self.discriminator(reals)
+        fake = self.discriminator(fakes)
+        if self.use_hinge:
+            adv = [F.relu(1 - f[-1]).mean() for f in fake]
+        else:
+            adv = [(1 - f[-1]).square().mean() for f in fake]
+        fm = [sum(F.l1_loss(f_j, r_j) for f_j, r_j in zip(f[:-1], r[:-1])) / (len(f) - 1)
+              for r, f in zip(real, fake)]
+        return sum(adv) / len(adv), sum(fm) / len(fm)
+
+
 DISCRIMINATORS = Parts("discriminator", {
     "encodec": EncodecDiscriminator,
     "oobleck": OobleckDiscriminator,
+    "dac": DacDiscriminator,
 })
 
 

@@ -211,6 +211,9 @@ def bottleneck_terms(regularisers: tuple[str, ...], bottleneck_loss) -> list[Ter
         "kl": lambda: value_term("kl_loss", "kl", weights.kl),
         "mmd": lambda: value_term("mmd_loss", "mmd", weights.mmd),
         "quantizer_loss": lambda: value_term("quantizer_loss", "quantizer_loss", 1.0),
+        # descript-audio-codec's quantiser losses, weighted as upstream's wrapper does
+        "vq/codebook_loss": lambda: value_term("codebook_loss", "vq/codebook_loss", 1.0),
+        "vq/commitment_loss": lambda: value_term("commitment_loss", "vq/commitment_loss", 0.25),
     }
     return [by_key[key]() for key in regularisers]
 

@@ -4,41 +4,17 @@ between raw mel magnitudes (``mag_weight``); hop = window / 4, periodic Hann win
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-_F_SP = 200.0 / 3  # Slaney mel scale: linear below 1 kHz, logarithmic above
-_MIN_LOG_HZ, _MIN_LOG_MEL, _LOGSTEP = 1000.0, 15.0, math.log(6.4) / 27.0
 
+def mel_filterbank(sample_rate: int, n_fft: int, n_mels: int) -> torch.Tensor:
+    """``(n_mels, n_fft // 2 + 1)`` triangular Slaney-scale, Slaney-normalised filters from 0 Hz
+    to Nyquist (``librosa.filters.mel``'s defaults, as upstream's DAC-derived loss uses)."""
+    from librosa.filters import mel  # librosa comes with auraloss[all]
 
-def _hz_to_mel(hz: np.ndarray) -> np.ndarray:
-    hz = np.asarray(hz, dtype=np.float64)
-    return np.where(hz >= _MIN_LOG_HZ,
-                    _MIN_LOG_MEL + np.log(np.maximum(hz, 1e-10) / _MIN_LOG_HZ) / _LOGSTEP,
-                    hz / _F_SP)
-
-
-def _mel_to_hz(mel: np.ndarray) -> np.ndarray:
-    return np.where(mel >= _MIN_LOG_MEL, _MIN_LOG_HZ * np.exp(_LOGSTEP * (mel - _MIN_LOG_MEL)),
-                    _F_SP * mel)
-
-
-def mel_filterbank(sample_rate: int, n_fft: int, n_mels: int, fmin: float = 0.0,
-                   fmax: float | None = None) -> np.ndarray:
-    """``(n_mels, n_fft // 2 + 1)`` triangular Slaney-normalised filters (librosa's defaults)."""
-    fmax = sample_rate / 2 if fmax is None else fmax
-    bins = np.linspace(0, sample_rate / 2, n_fft // 2 + 1)
-    edges = _mel_to_hz(np.linspace(_hz_to_mel(fmin), _hz_to_mel(fmax), n_mels + 2))
-    widths = np.diff(edges)
-    ramps = edges[:, None] - bins[None, :]
-    lower = -ramps[:-2] / widths[:-1, None]
-    upper = ramps[2:] / widths[1:, None]
-    weights = np.maximum(0, np.minimum(lower, upper))
-    return (weights * (2.0 / (edges[2:] - edges[:-2]))[:, None]).astype(np.float32)
+    return torch.from_numpy(mel(sr=sample_rate, n_fft=n_fft, n_mels=n_mels)).float()
 
 
 class MultiResolutionMelLoss(nn.Module):
@@ -55,8 +31,8 @@ class MultiResolutionMelLoss(nn.Module):
         self.pow, self.log_weight, self.mag_weight = config.pow, config.log_weight, \
             config.mag_weight
         for i, (n_mels, window) in enumerate(zip(config.n_mels, self.windows)):
-            self.register_buffer(f"fb{i}", torch.from_numpy(
-                mel_filterbank(sample_rate, window, n_mels)), persistent=False)
+            self.register_buffer(f"fb{i}", mel_filterbank(sample_rate, window, n_mels),
+                                 persistent=False)
             self.register_buffer(f"window{i}", torch.hann_window(window), persistent=False)
 
     def _mel(self, x: torch.Tensor, i: int) -> torch.Tensor:

@@ -16,7 +16,7 @@ from ...checks.parts.backbones import check_length, check_lm_heads
 from ...checks.parts.conditioning import Conditioning, check_conditioning, check_demo_cond, \
     check_references
 
-# global_cond_ids must stay empty (the backbone ignores them, Q43): a schema rule
+# global_cond_ids must stay empty (upstream passes them along, but the LM backbone never reads global conditioning): a schema rule
 LM_ID_KEYS = ("cross_attention_cond_ids", "prepend_cond_ids", "global_cond_ids")
 _TOP = defaults("lm")
 _BACKBONE = defaults("lm", "model", "lm", "config")

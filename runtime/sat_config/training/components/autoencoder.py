@@ -10,10 +10,14 @@ from torch import nn
 from ...errors import not_built
 from ..parts import Parts
 from .bottlenecks import Bottleneck, build_bottleneck
+from .dac import DacDecoder, DacEncoder
 from .oobleck import OobleckDecoder, OobleckEncoder
+from .seanet import SeanetDecoder, SeanetEncoder
 
-ENCODERS = Parts("encoder", {"oobleck": OobleckEncoder})
-DECODERS = Parts("decoder", {"oobleck": OobleckDecoder})
+ENCODERS = Parts("encoder", {"oobleck": OobleckEncoder, "dac": DacEncoder,
+                             "seanet": SeanetEncoder})
+DECODERS = Parts("decoder", {"oobleck": OobleckDecoder, "dac": DacDecoder,
+                             "seanet": SeanetDecoder})
 
 
 class AudioAutoencoder(nn.Module):
@@ -53,6 +57,28 @@ class AudioAutoencoder(nn.Module):
             latents = self.bottleneck.decode(latents)
         decoded = self.decoder(latents)
         return torch.tanh(decoded) if self.soft_clip else decoded
+
+    def _require_discrete(self, what: str) -> None:
+        if not self.is_discrete:
+            raise TypeError(f"{what} needs a discrete bottleneck (rvq, rvq_vae, fsq, "
+                            "dithered_fsq, dac_rvq, dac_rvq_vae)")
+
+    def encode_tokens(self, audio: torch.Tensor) -> torch.Tensor:
+        """Discrete tokens ``(batch, codebooks, frames)`` of ``audio`` (discrete bottlenecks
+        only)."""
+        self._require_discrete("encode_tokens")
+        _, info = self.encode(audio, return_info=True)
+        if self.bottleneck.tokens_id not in info:  # dac_rvq with quantize_on_decode
+            raise ValueError("this bottleneck quantises on decode: encode gives no tokens")
+        return info[self.bottleneck.tokens_id]
+
+    def decode_tokens(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Audio from discrete tokens ``(batch, codebooks, frames)`` (discrete bottlenecks only).
+
+        Unlike upstream, the bottleneck's ``decode`` (noise channels, quantize_on_decode) runs
+        once, not twice."""
+        self._require_discrete("decode_tokens")
+        return self.decode(self.bottleneck.decode_tokens(tokens))
 
     def forward(self, audio: torch.Tensor) -> torch.Tensor:
         return self.decode(self.encode(audio))

@@ -22,7 +22,7 @@ from sat_config.checks import integral_floats_as_ints, semantic_issues
 from sat_config.schema.engine import is_valid
 from test_engines import SEEDS, mutated_configs
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 # --- small clean configs, one per model type ------------------------------------------------
@@ -346,7 +346,7 @@ CASES = [
          _none, "sample-size-multiple", "$.sample_size", "warning"),
     Case("keys unwrap_model.py indexes", "autoencoder", _drop("training.use_ema"), _none,
          "unwrap-needs-key", "$.training.use_ema", "warning"),
-    Case("oobleck discriminator channels (Q20)", "autoencoder",
+    Case("oobleck discriminator channels (upstream never fills them from the model)", "autoencoder",
          _set(f"{LOSSES}.discriminator", {"type": "oobleck", "config": {},
                                           "weights": {"adversarial": 0.1,
                                                       "feature_matching": 5.0}}),
@@ -422,7 +422,7 @@ CASES = [
          _all(_drop("training.learning_rate"), _drop(f"{LOSSES}.discriminator"),
               _set("training.optimizer_configs", {"autoencoder": GROUP})),
          "unused-optimizer", "$.training.optimizer_configs.discriminator", "warning"),
-    Case("one scheduler with a discriminator (Q15)", "autoencoder",
+    Case("one scheduler with a discriminator (upstream silently drops it)", "autoencoder",
          _all(_drop("training.learning_rate"),
               _set("training.optimizer_configs", {"autoencoder": {**GROUP,
                                                                   "scheduler": SCHEDULER},
@@ -467,7 +467,7 @@ CASES = [
     Case("inpaint id outside input_concat_ids", "inpaint",
          _set(f"{D}.cross_attention_cond_ids", ["prompt", "seconds_total", "inpaint_mask"]),
          _none, "inpaint-id-placement", "$.model.diffusion.cross_attention_cond_ids[2]"),
-    Case("pre-encoded id in cross-attention (Q47)", "dit_cond",
+    Case("pre-encoded id in cross-attention (upstream concatenates their missing masks)", "dit_cond",
          _set(f"{COND}.pre_encoded_keys", ["prompt"]),
          _all(_set(f"{COND}.pre_encoded_keys", ["seconds_total"]),
               _set(f"{D}.cross_attention_cond_ids", ["prompt"])), "pre-encoded-with-mask",

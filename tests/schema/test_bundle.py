@@ -159,13 +159,10 @@ def test_bundle_path_in_a_checkout() -> None:
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory) -> Path:
+def installed(tmp_path_factory, wheel: Path) -> Path:
     """A venv with only the built wheel installed (dependencies borrowed from this one)."""
-    pytest.importorskip("hatchling")
     tmp = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(tmp),
-                    str(REPO)], check=True, capture_output=True)
-    (whl,) = tmp.glob("sat_config-*.whl")
+    whl = wheel
     names = zipfile.ZipFile(whl).namelist()
     assert f"sat_config/_bundle/{bundle.FILE_NAME}" in names, (
         "the wheel lacks the bundled schema: pyproject.toml needs "

@@ -16,7 +16,7 @@ pytest.importorskip("pytorch_lightning")
 # oversubscribed OpenMP threads make small convolutions ten times slower.
 torch.set_num_threads(1)
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 SA2_VAE = REPO / "tests" / "corpus" / "upstream" / "model_configs__autoencoders__stable_audio_2_0_vae.json"
 TINY_EXAMPLE = REPO / "examples" / "autoencoder-tiny.json"
 

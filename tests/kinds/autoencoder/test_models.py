@@ -69,7 +69,7 @@ def test_rvq_bottleneck_quantises_with_vector_quantize_pytorch() -> None:
                                                         "kmeans_init": False}})
     latents, info = bottleneck.encode(torch.randn(2, 4, 16))
     assert latents.shape == (2, 4, 16)
-    assert info["quantizer_indices"].shape == (2, 16, 2)
+    assert info["quantizer_indices"].shape == (2, 2, 16)  # (batch, codebooks, frames)
     assert info["quantizer_loss"].ndim == 0
     assert bottleneck.is_discrete and bottleneck.regularisers == ("quantizer_loss",)
 
@@ -100,18 +100,18 @@ def test_an_unsupported_library_option_is_refused_not_ignored() -> None:
         supported_kwargs(spec.config, (ResidualVQ, VectorQuantize), "vector-quantize-pytorch")
 
 
+_TAAE = {"channels": 4, "c_mults": [1, 2], "strides": [2, 4], "transformer_depths": [1, 1]}
+
+
 @pytest.mark.parametrize("where, spec, word", [
-    ("encoder", {"type": "dac", "config": {"in_channels": 2, "d_model": 8, "strides": [2, 4],
-                                "latent_dim": 8}},
-     "encoder type 'dac'"),
-    ("bottleneck", {"type": "dac_rvq", "config": {"n_codebooks": 2, "codebook_size": 16,
-                                                   "input_dim": 4}}, "bottleneck type 'dac_rvq'"),
+    ("encoder", {"type": "taae", "config": {**_TAAE, "in_channels": 2, "latent_dim": 8}},
+     "encoder type 'taae'"),
+    ("decoder", {"type": "taae", "config": {**_TAAE, "out_channels": 2, "latent_dim": 4}},
+     "decoder type 'taae'"),
 ])
 def test_valid_but_unbuilt_types_name_the_type_and_what_is_built(where, spec, word) -> None:
     config = tiny_config()
     config["model"][where] = spec
-    if where == "bottleneck":
-        config["model"]["encoder"]["config"]["latent_dim"] = 4
     with pytest.raises(NotImplementedError) as err:
         create_model_from_config(load_typed(config))
     assert word in str(err.value) and "built: " in str(err.value)
