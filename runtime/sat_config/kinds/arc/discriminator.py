@@ -78,8 +78,10 @@ class ConvNeXtBlock(nn.Module):
         self.proj_up = _wn_conv(dim, dim * mult * (2 if glu else 1), 1)
         self.act = nn.SiLU() if glu else nn.GELU()
         self.proj_down = _wn_conv(dim * mult, dim, 1)
-        with torch.no_grad():  # the block starts as the identity
-            self.proj_down.weight.zero_()
+        # the block starts as the identity: a zero weight-norm gain (upstream zeroes the
+        # computed weight, which its weight-norm hook recomputes before the first forward)
+        with torch.no_grad():
+            self.proj_down.parametrizations.weight.original0.zero_()
             self.proj_down.bias.zero_()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
