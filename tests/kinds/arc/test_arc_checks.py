@@ -43,6 +43,8 @@ def test_the_teacher_must_be_a_flow_model_too(tiny_arc):
     teacher["model"] = {**tiny_arc["model"], "diffusion": {
         **tiny_arc["model"]["diffusion"], "diffusion_objective": "v"}}
     tiny_arc["training"]["arc"].update(teacher_model=teacher, teacher_model_ckpt="t.ckpt")
+    assert _errors(tiny_arc) == []  # without ODE warm-up the teacher is never sampled
+    tiny_arc["training"]["arc"]["ode_warmup"] = {"warmup_steps": 10}
     [issue] = _errors(tiny_arc, "semantic:arc-flow-objective")
     assert issue.path == "$.training.arc.teacher_model.model.diffusion.diffusion_objective"
 

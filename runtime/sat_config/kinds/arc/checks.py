@@ -37,7 +37,7 @@ def arc_checks(out: list[Issue], cfg: dict[str, Any]) -> None:
     base = "$.training.arc"
     _check_flow(out, cfg, "$.model.diffusion.diffusion_objective",
                 "ARC noises with the rectified-flow interpolation and denoises in one Euler step")
-    if arc.get("teacher_model"):
+    if arc.get("teacher_model") and ((arc.get("ode_warmup") or {}).get("warmup_steps") or 0) > 0:
         _check_flow(out, arc["teacher_model"],
                     f"{base}.teacher_model.model.diffusion.diffusion_objective",
                     "the ODE warm-up samples the teacher with the flow DPM-Solver++")
