@@ -19,14 +19,14 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PY) -c "import torch" 2>/dev/null || $(PIP) install -q "$(TORCH_SPEC)"
-	$(PIP) install -q -e '.[train,dev]'
+	$(PIP) install -q -e '.[train,text,dev]'
 	touch $@
 
 $(JS_STAMP): $(JS)/package-lock.json
 	npm ci --prefix $(JS) --no-audit --no-fund --loglevel=error
 	touch $@
 
-setup: $(STAMP)  ## create .venv and install sat-config with [train,dev]
+setup: $(STAMP)  ## create .venv and install sat-config with [train,text,dev]
 
 demo: $(STAMP)  ## the main job: train the tiny example autoencoder on synthetic audio (CPU)
 	$(PY) -m sat_config.demo

@@ -50,7 +50,8 @@ TINY_ARC: dict[str, Any] = {
 }
 
 
-def make_batch(n: int = 2, length: int = 64, prompts=None, seed: int = 0):
+def _make_batch(n: int = 2, length: int = 64, prompts=None, seed: int = 0):
+    """``(reals (n, 2, length), metadata)`` with prompts, seconds_total and padding masks."""
     generator = torch.Generator().manual_seed(seed)
     reals = torch.randn(n, 2, length, generator=generator) * 0.5
     prompts = prompts or [PROMPTS[i % 2] for i in range(n)]
@@ -62,3 +63,9 @@ def make_batch(n: int = 2, length: int = 64, prompts=None, seed: int = 0):
 @pytest.fixture
 def tiny_arc() -> dict[str, Any]:
     return copy.deepcopy(TINY_ARC)
+
+
+@pytest.fixture
+def make_batch():
+    """``make_batch(n=2, length=64, prompts=None, seed=0)`` -> a batch for the tiny config."""
+    return _make_batch

@@ -8,8 +8,6 @@ import pytest
 import soundfile as sf
 import torch
 
-from kinds.arc.conftest import make_batch
-
 from sat_config import load_config
 from sat_config.kinds import KINDS
 from sat_config.training.factory import (create_demo_callback_from_config,
@@ -44,7 +42,7 @@ def test_the_row_names_the_demo(tiny_arc, tmp_path):
     assert type(demo).__name__ == "ARCDemoCallback" and demo.demo_steps == 8
 
 
-def test_demo_writes_wav_and_png_from_the_ema_model_in_few_steps(tiny_arc, tmp_path):
+def test_demo_writes_wav_and_png_from_the_ema_model_in_few_steps(tiny_arc, tmp_path, make_batch):
     tiny_arc["training"]["demo"]["demo_cfg_scales"] = [1.0, 3.0]
     wrapper, demo, trainer = _setup(tiny_arc, tmp_path)
     ema_calls = _count_calls(wrapper.diffusion_ema.module)
@@ -60,7 +58,7 @@ def test_demo_writes_wav_and_png_from_the_ema_model_in_few_steps(tiny_arc, tmp_p
     assert wrapper.training  # back in training mode
 
 
-def test_demo_steps_and_online_model_without_ema(tiny_arc, tmp_path):
+def test_demo_steps_and_online_model_without_ema(tiny_arc, tmp_path, make_batch):
     tiny_arc["training"]["use_ema"] = False
     tiny_arc["training"]["demo"]["demo_steps"] = 3
     wrapper, demo, trainer = _setup(tiny_arc, tmp_path)
@@ -69,7 +67,7 @@ def test_demo_steps_and_online_model_without_ema(tiny_arc, tmp_path):
     assert len(calls) == 3 and len(demo.written) == 2
 
 
-def test_demo_every_and_conditioning_from_the_batch(tiny_arc, tmp_path):
+def test_demo_every_and_conditioning_from_the_batch(tiny_arc, tmp_path, make_batch):
     tiny_arc["training"]["demo"].update(demo_every=3, demo_cond_from_batch=True, num_demos=1)
     wrapper, demo, trainer = _setup(tiny_arc, tmp_path)
     seen = []

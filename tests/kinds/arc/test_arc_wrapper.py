@@ -9,8 +9,6 @@ import random
 import pytest
 import torch
 
-from kinds.arc.conftest import PROMPTS, make_batch
-
 from sat_config import load_config
 from sat_config.errors import NotBuiltError
 from sat_config.kinds import KINDS, kind_of
@@ -26,10 +24,18 @@ def _build(cfg, seed=0):
     return create_training_wrapper_from_config(typed, model)
 
 
+_BATCH = {}
+
+
+@pytest.fixture(autouse=True)
+def _default_batch(make_batch):
+    _BATCH["make"] = make_batch
+
+
 def _step(wrapper, batch=None, seed=1):
     torch.manual_seed(seed)
     random.seed(seed)
-    return wrapper.training_step(batch or make_batch(), 0)
+    return wrapper.training_step(batch or _BATCH["make"](), 0)
 
 
 def _params(module):
@@ -157,7 +163,7 @@ def test_use_ema_false(tiny_arc):
     _step(wrapper)
 
 
-def test_std_data_is_logged(tiny_arc):
+def test_std_data_is_logged(tiny_arc, make_batch):
     wrapper = _build(tiny_arc)
     reals, metadata = make_batch()
     _step(wrapper, (reals, metadata))
@@ -167,7 +173,7 @@ def test_std_data_is_logged(tiny_arc):
 # --- the discriminator keys -------------------------------------------------------------------
 
 
-def test_dit_hidden_layer_is_where_the_discriminator_exits(tiny_arc):
+def test_dit_hidden_layer_is_where_the_discriminator_exits(tiny_arc, make_batch):
     for layer in (0, 1):
         cfg = copy.deepcopy(tiny_arc)
         cfg["training"]["arc"]["discriminator"]["dit_hidden_layer"] = layer
@@ -211,7 +217,7 @@ def test_loss_weights_scale_their_loss(tiny_arc, key, step, log):
     assert values[1] == pytest.approx(3 * values[0], rel=1e-5)
 
 
-def test_contrastive_scores_reals_under_the_other_prompt(tiny_arc):
+def test_contrastive_scores_reals_under_the_other_prompt(tiny_arc, make_batch):
     tiny_arc["training"]["arc"]["discriminator"].update(contrastive=True,
                                                         weights={"contrastive": 2.0})
     wrapper = _build(tiny_arc)
@@ -316,7 +322,7 @@ def test_clip_grad_norm_bounds_the_update(tiny_arc):
         assert 0 < change <= 1e-3 * 1.001
 
 
-def test_trim_cuts_latents_and_padding_to_a_real_length(tiny_arc):
+def test_trim_cuts_latents_and_padding_to_a_real_length(tiny_arc, make_batch):
     tiny_arc["sample_size"] = 256
     tiny_arc["training"]["trim_config"] = {"trim_prob": 1.0}
     wrapper = _build(tiny_arc)
@@ -386,7 +392,7 @@ def test_ode_refresh_rate_one_draws_every_step(tiny_arc, tmp_path):
     assert len(teacher_calls) == 4
 
 
-def test_ode_warmup_target_is_the_teacher_sample(tiny_arc, tmp_path):
+def test_ode_warmup_target_is_the_teacher_sample(tiny_arc, tmp_path, make_batch):
     wrapper = _build(_teacher_cfg(tiny_arc, tmp_path, sampling_steps=4))
     x = torch.zeros(2, 2, 64)
     states = wrapper.teacher_trajectories(x, make_batch()[1])
@@ -398,7 +404,7 @@ def test_ode_warmup_target_is_the_teacher_sample(tiny_arc, tmp_path):
 # --- validation and export --------------------------------------------------------------------
 
 
-def test_validation_step_runs(tiny_arc):
+def test_validation_step_runs(tiny_arc, make_batch):
     wrapper = _build(tiny_arc)
     with torch.no_grad():
         wrapper.validation_step(make_batch(), 0)
