@@ -57,6 +57,7 @@ check-generated: $(STAMP) $(JS_STAMP)  ## fail when generated/ or docs/ drift fr
 bench: $(STAMP)  ## print validation and training benchmarks
 	$(PY) benchmarks/bench_validation.py
 	$(PY) benchmarks/bench_training.py
+	$(PY) benchmarks/bench_arc.py
 
 clean:  ## remove the virtual environment and build outputs
 	rm -rf $(VENV) build dist runs $(JS)/node_modules
