@@ -428,3 +428,19 @@ def test_export_model_writes_the_ema_student_only(tiny_arc, tmp_path):
     assert set(flat) == set(state) and torch.equal(flat[name], state[name])
     model = create_model_from_config(load_config(tiny_arc))
     model.load_state_dict(state)
+
+
+class _Pretransform(torch.nn.Module):
+    scale, downsampling_ratio, enable_grad = 2.0, 1, False
+
+    def encode(self, x):
+        return x * 10
+
+
+def test_pre_encoded_latents_skip_the_pretransform_encoder(tiny_arc):
+    for pre_encoded, factor in ((False, 10.0), (True, 0.5)):
+        tiny_arc["training"]["pre_encoded"] = pre_encoded
+        wrapper = _build(tiny_arc)
+        wrapper.diffusion.pretransform = _Pretransform()
+        x = torch.randn(2, 2, 64)
+        assert torch.allclose(wrapper.encode(x), x * factor)
