@@ -42,3 +42,36 @@ def test_the_tiny_arc_example_trains_with_finite_losses_and_demos(tmp_path: Path
     assert len(list((run / "demos").glob("demo_arc_*.wav"))) == 2
     assert len(list((run / "demos").glob("demo_arc_*.png"))) == 2
     assert (run / "checkpoints" / "last.ckpt").is_file()
+
+
+def test_ode_warmup_then_adversarial_steps_in_a_trainer(tmp_path: Path) -> None:
+    import json
+
+    import torch
+
+    from sat_config import load_config
+    from sat_config.training.factory import create_model_from_config
+    from sat_config.training.run import TrainOptions, train
+
+    config = json.loads(EXAMPLE.read_text())
+    torch.manual_seed(0)
+    teacher = tmp_path / "teacher.ckpt"
+    torch.save({"state_dict": create_model_from_config(load_config(config)).state_dict()},
+               teacher)
+    config["training"]["arc"].update(
+        use_model_as_teacher=True, teacher_model_ckpt=str(teacher),
+        ode_warmup={"warmup_steps": 3, "refresh_rate": 2, "sampling_steps": 4, "cfg": 1.0})
+    config["training"]["demo"]["demo_every"] = 100
+    result = train(load_config(config), TrainOptions(
+        output_dir=tmp_path / "run", max_steps=6, batch_size=2, accelerator="cpu", devices=1,
+        progress_bar=False))
+    assert result.global_step == 6
+    with next((tmp_path / "run").glob("logs/version_*/metrics.csv")).open() as f:
+        by_step = {int(r["step"]): r for r in csv.DictReader(f) if r.get("step")}
+    assert all(math.isfinite(float(by_step[s]["train/ode_mse_loss"])) for s in range(3))
+    assert not by_step[0].get("train/gen_loss") and not by_step[2].get("train/gen_loss")
+    assert math.isfinite(float(by_step[4]["train/gen_loss"]))  # step 3: discriminator
+    assert math.isfinite(float(by_step[3]["train/discriminator_loss"]))
+    state = torch.load(result.last_checkpoint, weights_only=True)["state_dict"]
+    assert any(k.startswith("teacher_model.") for k in state)
+    assert any(k.startswith("discriminator_head.") for k in state)
