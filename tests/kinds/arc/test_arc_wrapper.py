@@ -13,6 +13,7 @@ from sat_config import load_config
 from sat_config.errors import NotBuiltError
 from sat_config.kinds import KINDS, kind_of
 from sat_config.kinds.arc import wrapper as W
+from sat_config.kinds.arc.discriminator import ConvNeXtDiscriminator
 from sat_config.training.factory import (create_model_from_config,
                                          create_training_wrapper_from_config)
 
@@ -65,7 +66,7 @@ def test_the_arc_row_builds_the_wrapper(tiny_arc):
     assert kind_of(tiny_arc) is KINDS["arc"]
     wrapper = _build(tiny_arc)
     assert isinstance(wrapper, W.ARCTrainingWrapper) and not wrapper.automatic_optimization
-    assert isinstance(wrapper.discriminator_head, W.build_head.__globals__["ConvNeXtDiscriminator"])
+    assert isinstance(wrapper.discriminator_head, ConvNeXtDiscriminator)
     assert wrapper.teacher_model is None
 
 
