@@ -59,6 +59,7 @@ bench: $(STAMP)  ## print validation, training and data-loader benchmarks
 	$(PY) benchmarks/bench_training.py
 	$(PY) benchmarks/bench_diffusion.py
 	$(PY) benchmarks/bench_data.py
+	$(PY) benchmarks/bench_arc.py
 
 clean:  ## remove the virtual environment and build outputs
 	rm -rf $(VENV) build dist runs $(JS)/node_modules

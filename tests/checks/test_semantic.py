@@ -688,6 +688,9 @@ CASES = [
          _set("training.inpainting.mask_kwargs.mask_type_probabilities", [0.1, 0.8, 0.1]),
          "mask-probabilities", "$.training.inpainting.mask_kwargs.mask_type_probabilities"),
     # ARC
+    Case("ARC needs a flow objective", "arc", _set(f"{D}.diffusion_objective", "v"),
+         _set(f"{D}.diffusion_objective", "rf_denoiser"), "arc-flow-objective",
+         "$.model.diffusion.diffusion_objective"),
     Case("ARC hidden layer beyond the DiT depth", "arc",
          _set("training.arc.discriminator.dit_hidden_layer", 4),
          _set("training.arc.discriminator.dit_hidden_layer", 3), "arc-hidden-layer",
