@@ -93,8 +93,10 @@ def build_encoder(config, ckpt_path: str | None):
     from .checkpoints import load_weights
     from .components.pretransforms import build_pretransform, load_pretransform_checkpoint
 
+    from ..models import AutoencoderConfig
+
     spec = getattr(getattr(config, "model", None), "pretransform", None)
-    if config.model_type == "autoencoder":
+    if isinstance(config, AutoencoderConfig):  # the autoencoder itself encodes
         from .factory import create_model_from_config
 
         if not ckpt_path:
