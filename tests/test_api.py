@@ -242,3 +242,24 @@ def test_non_json_values_in_a_dict_are_located_errors(value, rule) -> None:
     (issue,) = info.value.issues
     assert issue.rule == rule
     assert issue.path.startswith("$.training.demo.demo_cond[0]")
+
+
+def test_strict_turns_warnings_into_errors(tmp_path) -> None:
+    """A key the config's kind ignores warns; strict=True (and --strict) makes it an error."""
+    import json
+
+    from sat_config import cli
+
+    config = json.loads((CORPUS.parent.parent / "examples" / "diffusion_cond-tiny.json").read_text())
+    config["training"]["trim_config"] = {"type": "random_item"}
+    warned = sat_config.validate(config)
+    assert [(i.path, i.severity) for i in warned] == [("$.training.trim_config", "warning")]
+    assert [i.severity for i in sat_config.validate(config, strict=True)] == ["error"]
+    with pytest.warns(sat_config.ConfigWarning, match="trim_config"):
+        sat_config.load_config(config)
+    with pytest.raises(sat_config.ConfigError, match="trim_config"):
+        sat_config.load_config(config, strict=True)
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(config))
+    assert cli.main(["validate", str(path)]) == 0
+    assert cli.main(["validate", "--strict", str(path)]) == 1

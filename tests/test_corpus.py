@@ -14,8 +14,9 @@ from conftest import (CORPUS, example_files, expectation, invalid_cases, upstrea
 UPSTREAM_COPY = sorted((CORPUS / "upstream").glob("*.json"))
 
 
-def _errors(path: Path) -> list[sat_config.Issue]:
-    return [i for i in sat_config.validate(path, kind=_kind(path)) if i.severity == "error"]
+def _errors(path: Path, strict: bool = False) -> list[sat_config.Issue]:
+    return [i for i in sat_config.validate(path, kind=_kind(path), strict=strict)
+            if i.severity == "error"]
 
 
 def _kind(path: Path) -> str:
@@ -61,14 +62,21 @@ def test_example(path: Path) -> None:
 
 @pytest.mark.parametrize("path", invalid_cases(), ids=lambda p: p.name)
 def test_invalid_case(path: Path) -> None:
+    """Invalid as it stands; a ``"strict": true`` case only under ``strict`` (a key its kind
+    ignores: a warning, an error with --strict)."""
     expect = expectation(path)
-    issues = _errors(path)
+    strict = expect.get("strict", False)
+    if strict:
+        assert not _errors(path), f"{path.name} should only warn without strict"
+        warned = {i.path for i in sat_config.validate(path) if i.severity == "warning"}
+        assert set(expect["paths"]) <= warned
+    issues = _errors(path, strict)
     assert issues, f"{path.name} should be invalid"
     named = {i.path for i in issues}
     for wanted in expect["paths"]:
         assert wanted in named, f"{path.name}: expected an issue at {wanted}, got {sorted(named)}"
     with pytest.raises(sat_config.ConfigError) as info:
-        sat_config.load_config(path)
+        sat_config.load_config(path, strict=strict)
     assert {i.path for i in info.value.errors} == named
     if expect.get("kind") == "semantic":
         from sat_config.schema.engine import is_valid

@@ -2285,7 +2285,7 @@ class ArcConfig(BaseModel):
     sampling: Annotated[
         Any,
         Field(
-            description="`sampling` is read but never used by upstream's ARC wrapper (no effect), so it is rejected."
+            description="Read by upstream's ARC wrapper but never used: it has no effect (a warning says so). Few-step sampling of the ARC demo is set by `training.demo.demo_steps`."
         ),
     ] = None
     noise_dist: Annotated[

@@ -4901,7 +4901,7 @@ export interface ArcConfig {
    */
   ode_warmup?: ArcOdeWarmup | null;
   /**
-   * `sampling` is read but never used by upstream's ARC wrapper (no effect), so it is rejected.
+   * Read by upstream's ARC wrapper but never used: it has no effect (a warning says so). Few-step sampling of the ARC demo is set by `training.demo.demo_steps`.
    */
   sampling?: {
     [k: string]: unknown;

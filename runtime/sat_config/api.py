@@ -66,20 +66,31 @@ def _with_source(issues: list[Issue], doc: Document) -> list[Issue]:
     return out
 
 
-def validate(source: Any, *, kind: str = schemas.ROOT) -> list[Issue]:
+def validate(source: Any, *, kind: str = schemas.ROOT, strict: bool = False) -> list[Issue]:
     """Every issue (errors and warnings) of a config; never raises for a bad config.
 
     ``source`` is a path, JSON/YAML text or a dict. ``kind`` is ``"config"`` (model + training
-    config) or ``"dataset"``.
+    config) or ``"dataset"``. ``strict`` turns warnings (keys the kind ignores, likely
+    mistakes) into errors.
     """
     try:
         doc = _document(source)
-        return document_issues(doc, kind)
+        issues = document_issues(doc, kind)
     except ConfigError as exc:
-        return list(exc.issues)
+        issues = list(exc.issues)
+    return strictly(issues) if strict else issues
 
 
-def _raise_or_warn(doc: Document, issues: list[Issue]) -> None:
+def strictly(issues: list[Issue]) -> list[Issue]:
+    """``issues`` with every warning made an error (``--strict``)."""
+    from dataclasses import replace
+
+    return [replace(i, severity="error") if i.severity == "warning" else i for i in issues]
+
+
+def _raise_or_warn(doc: Document, issues: list[Issue], strict: bool = False) -> None:
+    if strict:
+        issues = strictly(issues)
     errors = [i for i in issues if i.severity == "error"]
     if errors:
         cls = UnknownModelTypeError if any(i.rule == "unknown-model-type" for i in errors) \
@@ -89,28 +100,29 @@ def _raise_or_warn(doc: Document, issues: list[Issue]) -> None:
         warnings.warn(issue.format(), ConfigWarning, stacklevel=3)
 
 
-def load_config(source: Any):
+def load_config(source: Any, *, strict: bool = False):
     """Parse, validate (schema + semantic checks) and return the typed config.
 
     Raises :class:`ConfigError` carrying every issue; ``UnknownModelTypeError`` (also a
-    ``NotImplementedError``) when ``model_type`` names no known type. Defaults are applied in the
-    returned object; the input is never modified.
+    ``NotImplementedError``) when ``model_type`` names no known type. Warnings are issued as
+    :class:`ConfigWarning` (errors with ``strict``). Defaults are applied in the returned
+    object; the input is never modified.
     """
     if not isinstance(source, (dict, str, bytes)) and hasattr(source, "model_dump"):
         return source  # already typed (it was validated when built)
     doc = _document(source)
     issues = document_issues(doc, schemas.ROOT)
     if issues:
-        _raise_or_warn(doc, issues)
+        _raise_or_warn(doc, issues, strict)
     return _typed(doc.data, "training_config_adapter")
 
 
-def load_dataset_config(source: Any):
+def load_dataset_config(source: Any, *, strict: bool = False):
     """Like :func:`load_config`, for dataset configs (``--dataset-config``)."""
     doc = _document(source)
     issues = document_issues(doc, schemas.DATASET)
     if issues:
-        _raise_or_warn(doc, issues)
+        _raise_or_warn(doc, issues, strict)
     return _typed(doc.data, "dataset_config_adapter")
 
 

@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 from .schema import files as schemas
 from .errors import ConfigError, Issue, printable
+from .api import strictly
 
 OK, INVALID, USAGE = 0, 1, 2
 
@@ -104,6 +105,8 @@ def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     """Every file gets its verdict (an unreadable one hides no other); the exit code is the worst
     of them: 2 if a file could not be read, else 1 if one is invalid, else 0."""
     results = validate_files(args.files, args.kind)
+    if args.strict:
+        results = {f: strictly(issues) for f, issues in results.items()}
     verdicts = {f: _verdict(issues) for f, issues in results.items()}
     REPORTERS[args.format](results, verdicts, out)
     return max(verdicts.values(), default=OK)
@@ -214,6 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="validate config files (JSON or YAML)")
     p.add_argument("files", nargs="+", metavar="FILE", help="config files ('-' reads stdin)")
     p.add_argument("--format", choices=list(REPORTERS), default="text")
+    p.add_argument("--strict", action="store_true",
+                   help="treat warnings (keys the model's kind ignores, likely mistakes) as errors")
     p.add_argument("--kind", choices=["auto", "config", "dataset"], default="auto",
                    help="document type (auto: dataset configs are recognised by dataset_type)")
     p.set_defaults(func=cmd_validate)

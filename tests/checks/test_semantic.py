@@ -283,6 +283,11 @@ SCHEDULER = {"type": "ExponentialLR", "config": {"gamma": 0.999}}
 
 CASES = [
     # every config
+    Case("a key the kind ignores (ARC reads no timestep_sampler)", "arc",
+         _set("training.timestep_sampler", "logit_normal"), _none, "ignored-key",
+         "$.training.timestep_sampler", "warning"),
+    Case("a key only ARC reads, without ARC", "dit_cond", _set("training.clip_grad_norm", 1.0),
+         _none, "ignored-key", "$.training.clip_grad_norm", "warning"),
     Case("an integer past 64 bits", "autoencoder", _set("training.warmup_steps", 2 ** 63),
          _set("training.warmup_steps", 2 ** 63 - 1), "integer-range",
          "$.training.warmup_steps"),

@@ -64,6 +64,15 @@ def test_no_discriminator_source_is_rejected_before_any_build(tiny_arc):
     assert any("discriminator" in i.message for i in issues)
 
 
-def test_sampling_is_rejected_as_unread(tiny_arc):
+def test_sampling_is_a_warning_that_it_has_no_effect(tiny_arc):
+    """Upstream reads training.arc.sampling but never uses it: a known key ARC ignores warns
+    (an error with strict), it is not rejected."""
+    import sat_config
+
     tiny_arc["training"]["arc"]["sampling"] = {"steps": 8}
-    assert any("sampling" in i.path for i in _errors(tiny_arc))
+    assert not _errors(tiny_arc)
+    (issue,) = [i for i in sat_config.validate(tiny_arc) if "sampling" in i.path]
+    assert issue.severity == "warning" and issue.rule == "semantic:ignored-key"
+    assert "demo_steps" in issue.suggestion
+    assert any(i.path == "$.training.arc.sampling" and i.severity == "error"
+               for i in sat_config.validate(tiny_arc, strict=True))

@@ -14,6 +14,7 @@ from ...schema.facts import defaults
 from ...checks.parts import positive
 from ...checks.parts.autoencoder import downsampling_ratio
 from ...checks.parts.backbones import BACKBONE_DEFAULTS
+from ...checks.parts.ignored import ignored_keys
 from ...checks.parts.diffusion import cond_checks, cond_model_checks
 
 _ARC = ("diffusion_cond", "training", "arc")
@@ -22,11 +23,26 @@ _CONVNEXT = defaults(*_ARC, "discriminator", "config")
 _GROUPS = 32  # ConvDiscriminator's GroupNorm(num_groups=32, num_channels=DiT width)
 
 
+# training keys of conditional diffusion configs that ARC post-training does not read
+_IGNORED = {
+    ("learning_rate",): "ARC's optimisers come from optimizer_configs.diffusion and "
+                        "optimizer_configs.discriminator",
+    ("mask_padding",): "ARC trims batches with trim_config instead of masking padding",
+    ("mask_padding_dropout",): "ARC trims batches with trim_config instead of masking padding",
+    ("log_loss_info",): "ARC logs its generator, discriminator and contrastive losses",
+    ("timestep_sampler",): "ARC draws noise levels from training.arc.noise_dist",
+    ("timestep_sampler_options",): "ARC draws noise levels from training.arc.noise_dist",
+    ("p_one_shot",): "ARC draws noise levels from training.arc.noise_dist (its one_shot option)",
+    ("arc", "sampling"): "the ARC demo's few-step sampling is set by training.demo.demo_steps",
+}
+
+
 def checks(cfg: dict[str, Any]) -> list[Issue]:
     """Every semantic check of a conditional diffusion config with ``training.arc``: the model's
     own checks, then the post-training's."""
     out = cond_checks(cfg)
     arc_checks(out, cfg)
+    ignored_keys(out, cfg["training"], "$.training", _IGNORED, "ARC post-training")
     return out
 
 

@@ -8,15 +8,43 @@ from typing import Any
 
 from ...checks.parts.autoencoder import downsampling_ratio
 from ...checks.parts.backbones import Backbone, check_length, check_structure
-from ...checks.parts.diffusion import (PRE_ENCODED, check_backbone_io, check_signal,
-                                       cond_checks, signal_channels)
+from ...checks.parts.diffusion import PRE_ENCODED, check_backbone_io, check_signal
+from ...checks.parts.diffusion import cond_checks as _model_checks
+from ...checks.parts.diffusion import signal_channels
+from ...checks.parts.ignored import ignored_keys
 from ...errors import Issue, err
+from ...schema.facts import defaults
+
+_SAMPLER = defaults("diffusion_cond", "training")["timestep_sampler"]
 
 # Backbone keys that make it expect conditioning inputs.
 _CONDITIONING_KEYS = {"DAU1d": ("cond_dim", "cond_noise_aug"), "dit": ("input_concat_dim",),
                       "adp_uncond_1d": ("context_features", "context_channels")}
 
-__all__ = ["cond_checks", "uncond_checks"]
+# training keys of conditional diffusion configs that only ARC post-training reads
+_ARC_ONLY = {
+    ("clip_grad_norm",): "without training.arc gradients are not clipped here: use "
+                         "sat-config train --gradient-clip-val",
+    ("trim_config",): "without training.arc every batch trains on whole sample_size clips",
+    ("optimizer_configs", "discriminator"): "without training.arc only optimizer_configs.diffusion "
+                                            "is used",
+}
+_LOG_SNR_ONLY = {
+    ("timestep_sampler_options", "mean_logsnr"): 'set timestep_sampler: "log_snr" to use it',
+    ("timestep_sampler_options", "std_logsnr"): 'set timestep_sampler: "log_snr" to use it',
+}
+
+
+def cond_checks(cfg: dict[str, Any]) -> list[Issue]:
+    """Every semantic check of a ``diffusion_cond`` or ``diffusion_cond_inpaint`` config
+    trained by the standard wrapper."""
+    out = _model_checks(cfg)
+    training = cfg["training"]
+    ignored_keys(out, training, "$.training", _ARC_ONLY, "the standard diffusion wrapper")
+    if training.get("timestep_sampler", _SAMPLER) != "log_snr":
+        ignored_keys(out, training, "$.training", _LOG_SNR_ONLY,
+                     f"the {training.get('timestep_sampler', _SAMPLER)!r} timestep sampler")
+    return out
 
 
 # --- diffusion_uncond ------------------------------------------------------------------------
