@@ -60,6 +60,7 @@ bench: $(STAMP)  ## print validation, training and data-loader benchmarks
 	$(PY) benchmarks/bench_diffusion.py
 	$(PY) benchmarks/bench_data.py
 	$(PY) benchmarks/bench_arc.py
+	$(PY) benchmarks/bench_lm.py
 
 clean:  ## remove the virtual environment and build outputs
 	rm -rf $(VENV) build dist runs $(JS)/node_modules
