@@ -14,10 +14,12 @@ from .dac import DacDecoder, DacEncoder
 from .oobleck import OobleckDecoder, OobleckEncoder
 from .seanet import SeanetDecoder, SeanetEncoder
 
+_TAAE = ("the transformer autoencoder (TAAE) is not built yet: its conv + local-attention "
+         "stages are work remaining, listed in docs/not-built.md")
 ENCODERS = Parts("encoder", {"oobleck": OobleckEncoder, "dac": DacEncoder,
-                             "seanet": SeanetEncoder})
+                             "seanet": SeanetEncoder}, unbuilt={"taae": _TAAE})
 DECODERS = Parts("decoder", {"oobleck": OobleckDecoder, "dac": DacDecoder,
-                             "seanet": SeanetDecoder})
+                             "seanet": SeanetDecoder}, unbuilt={"taae": _TAAE})
 
 
 class AudioAutoencoder(nn.Module):
