@@ -11,7 +11,39 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytorch_lightning as pl
 import torch
+from pytorch_lightning.utilities.rank_zero import rank_zero_only
+
+
+class ScheduledDemo(pl.Callback):
+    """Base of the kinds' demo callbacks: after training steps 1, 1 + ``demo_every``, ... (on
+    the global-zero process, once per step) it calls ``demo(trainer, module, batch, step)`` with
+    the module in eval mode and gradients off, and restores the module's mode afterwards."""
+
+    def __init__(self, demo_every: int, demo_dir: str | Path | None = None):
+        super().__init__()
+        self.demo_every = demo_every
+        self.demo_dir = Path(demo_dir) if demo_dir is not None else None
+        self.last_demo_step = -1
+        self.written: list[Path] = []
+
+    @rank_zero_only
+    def on_train_batch_end(self, trainer, module, outputs, batch, batch_idx) -> None:
+        step = trainer.global_step
+        if (step - 1) % self.demo_every != 0 or step == self.last_demo_step:
+            return
+        self.last_demo_step = step
+        was_training = module.training
+        module.eval()
+        try:
+            with torch.no_grad():
+                self.demo(trainer, module, batch, step)
+        finally:
+            module.train(was_training)
+
+    def demo(self, trainer: Any, module: Any, batch: Any, step: int) -> None:
+        raise NotImplementedError
 
 
 def demo_directory(trainer: Any, demo_dir: Path | None) -> Path:

@@ -19,49 +19,30 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytorch_lightning as pl
 import torch
-from pytorch_lightning.utilities.rank_zero import rank_zero_only
 
 from ...models import DiffusionCondConfig, DiffusionCondInpaintConfig, DiffusionUncondConfig
 from ...training.components.sampling import sample_for_objective
-from ...training.demo_io import demo_directory, write_demo
+from ...training.demo_io import ScheduledDemo, demo_directory, write_demo
 from .inpainting import random_inpaint_mask
 from .wrapper import unwrap_batch
 
 UNCOND_DEMOS = 8  # fixed upstream
 
 
-class _DiffusionDemo(pl.Callback):
+class _DiffusionDemo(ScheduledDemo):
     config_types: tuple[type, ...] = ()
 
     def __init__(self, config: Any, demo_dir: str | Path | None = None):
-        super().__init__()
         if not isinstance(config, self.config_types):
             names = " or ".join(t.__name__ for t in self.config_types)
             raise TypeError(f"{type(self).__name__} needs a typed {names}, "
                             f"got {type(config).__name__}")
+        super().__init__(config.training.demo.demo_every, demo_dir)
         demo = config.training.demo
         self.config = config
-        self.demo_every, self.demo_steps = demo.demo_every, demo.demo_steps
+        self.demo_steps = demo.demo_steps
         self.sample_rate, self.sample_size = config.sample_rate, config.sample_size
-        self.demo_dir = Path(demo_dir) if demo_dir is not None else None
-        self.last_demo_step = -1
-        self.written: list[Path] = []
-
-    @rank_zero_only
-    def on_train_batch_end(self, trainer, module, outputs, batch, batch_idx) -> None:
-        step = trainer.global_step
-        if (step - 1) % self.demo_every != 0 or step == self.last_demo_step:
-            return
-        self.last_demo_step = step
-        was_training = module.training
-        module.eval()
-        try:
-            with torch.no_grad():
-                self.demo(trainer, module, batch, step)
-        finally:
-            module.train(was_training)
 
     def demo(self, trainer, module, batch, step: int) -> None:
         raise NotImplementedError

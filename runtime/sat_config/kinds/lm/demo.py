@@ -13,48 +13,30 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytorch_lightning as pl
 import torch
-from pytorch_lightning.utilities.rank_zero import rank_zero_only
 
 from ...models import LMConfig
-from ...training.demo_io import demo_directory, write_demo
+from ...training.demo_io import ScheduledDemo, demo_directory, write_demo
 
 DEMO_TEMPERATURE, DEMO_TOP_K, DEMO_TOP_P = 1.0, 0, 0.95  # upstream's demo sampling
 
 
-class AudioLanguageModelDemoCallback(pl.Callback):
+class AudioLanguageModelDemoCallback(ScheduledDemo):
     def __init__(self, config: LMConfig, demo_dir: str | Path | None = None,
                  temperature: float = DEMO_TEMPERATURE, top_k: int = DEMO_TOP_K,
                  top_p: float = DEMO_TOP_P, seed: int | None = None):
-        super().__init__()
         if not isinstance(config, LMConfig):
             raise TypeError("AudioLanguageModelDemoCallback needs a typed LMConfig, "
                             f"got {type(config).__name__}")
         demo = config.training.demo
+        super().__init__(demo.demo_every, demo_dir)
         self.config = config
-        self.demo_every, self.num_demos = demo.demo_every, demo.num_demos
+        self.num_demos = demo.num_demos
         self.demo_cfg_scales = list(demo.demo_cfg_scales)
         self.demo_cond = [dict(item) for item in demo.demo_cond] if demo.demo_cond else None
         self.sample_rate, self.sample_size = config.sample_rate, config.sample_size
         self.temperature, self.top_k, self.top_p = temperature, top_k, top_p
         self.seed = seed
-        self.demo_dir = Path(demo_dir) if demo_dir is not None else None
-        self.last_demo_step = -1
-        self.written: list[Path] = []
-
-    @rank_zero_only
-    def on_train_batch_end(self, trainer, module, outputs, batch, batch_idx) -> None:
-        step = trainer.global_step
-        if (step - 1) % self.demo_every != 0 or step == self.last_demo_step:
-            return
-        self.last_demo_step = step
-        was_training = module.training
-        module.eval()
-        try:
-            self.demo(trainer, module, step)
-        finally:
-            module.train(was_training)
 
     def conditioning(self) -> list[dict[str, Any]] | None:
         """One metadata dict per demo (``demo_cond``, first ``num_demos``), or None."""
@@ -75,7 +57,7 @@ class AudioLanguageModelDemoCallback(pl.Callback):
             top_k=self.top_k, top_p=self.top_p, generator=generator)
         return model.pretransform.decode_tokens(codes).float()
 
-    def demo(self, trainer, module, step: int) -> None:
+    def demo(self, trainer, module, batch, step: int) -> None:
         directory = demo_directory(trainer, self.demo_dir)
         self.demo_dir = directory
         for scale in self.demo_cfg_scales:
