@@ -19,6 +19,8 @@ import time
 import warnings
 from pathlib import Path
 
+from _lightning_timing import lightning_step_times  # benchmarks/ is on the path of a script
+
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "diffusion_cond_arc-tiny.json"
 WARMUP = 4
@@ -43,26 +45,7 @@ def _wrapper(typed):
 
 
 def wrapper_steps(typed, batches) -> list[float]:
-    import pytorch_lightning as pl
-    from torch.utils.data import DataLoader
-
-    times: list[float] = []
-
-    class Timer(pl.Callback):
-        def on_train_batch_start(self, *args):
-            self.start = time.perf_counter()
-
-        def on_train_batch_end(self, *args):
-            times.append(time.perf_counter() - self.start)
-            _progress("wrapper", times)
-
-    trainer = pl.Trainer(accelerator="cpu", devices=1, max_steps=len(batches), logger=False,
-                         enable_checkpointing=False, enable_progress_bar=False,
-                         enable_model_summary=False, callbacks=[Timer()])
-    loader = DataLoader(batches, batch_size=None, collate_fn=lambda x: x)
-    trainer.fit(_wrapper(typed), loader)
-    return times
-
+    return lightning_step_times(_wrapper(typed), batches, lambda t: _progress("wrapper", t))
 
 def hand_written_steps(typed, batches) -> list[float]:
     """The same computation in plain torch."""

@@ -26,6 +26,8 @@ import time
 import warnings
 from pathlib import Path
 
+from _lightning_timing import lightning_step_times  # benchmarks/ is on the path of a script
+
 REPO = Path(__file__).resolve().parents[1]
 SA2 = REPO / "tests" / "corpus" / "upstream" / "model_configs__txt2audio__stable_audio_2_0.json"
 WARMUP = 3
@@ -63,27 +65,10 @@ def _batches(typed, n: int):
 
 
 def wrapper_steps(typed, batches) -> list[float]:
-    import pytorch_lightning as pl
-    from torch.utils.data import DataLoader
-
     from sat_config.training import create_model_from_config, create_training_wrapper_from_config
 
     wrapper = create_training_wrapper_from_config(typed, create_model_from_config(typed))
-    times: list[float] = []
-
-    class Timer(pl.Callback):
-        def on_train_batch_start(self, *args):
-            self.start = time.perf_counter()
-
-        def on_train_batch_end(self, *args):
-            times.append(time.perf_counter() - self.start)
-
-    trainer = pl.Trainer(accelerator="cpu", devices=1, max_steps=len(batches), logger=False,
-                         enable_checkpointing=False, enable_progress_bar=False,
-                         enable_model_summary=False, callbacks=[Timer()])
-    trainer.fit(wrapper, DataLoader(batches, batch_size=None, collate_fn=lambda x: x))
-    return times
-
+    return lightning_step_times(wrapper, batches)
 
 def hand_written_steps(typed, batches) -> list[float]:
     """The same step without Lightning: conditioner, v-objective noising at uniform t, the

@@ -22,6 +22,8 @@ import time
 import warnings
 from pathlib import Path
 
+from _lightning_timing import lightning_step_times  # benchmarks/ is on the path of a script
+
 REPO = Path(__file__).resolve().parents[1]
 SA2_VAE = REPO / "tests" / "corpus" / "upstream" / "model_configs__autoencoders__stable_audio_2_0_vae.json"
 
@@ -61,32 +63,12 @@ def _batches(typed, steps: int):
 
 def wrapper_steps(typed, batches) -> list[float]:
     """Seconds per training step of the wrapper inside a Lightning Trainer."""
-    import pytorch_lightning as pl
-
     from sat_config.training import (create_model_from_config,
                                      create_training_wrapper_from_config)
 
     wrapper = create_training_wrapper_from_config(typed, create_model_from_config(typed))
-    times: list[float] = []
-
-    class Timer(pl.Callback):
-        def on_train_batch_start(self, *args):
-            self.start = time.perf_counter()
-
-        def on_train_batch_end(self, *args):
-            times.append(time.perf_counter() - self.start)
-            _progress("wrapper", times)
-
-    trainer = pl.Trainer(accelerator="cpu", devices=1, max_steps=len(batches), logger=False,
-                         enable_checkpointing=False, enable_progress_bar=False,
-                         enable_model_summary=False, callbacks=[Timer()])
-    # a DataLoader, not a list: Lightning reads a list as several dataloaders
-    from torch.utils.data import DataLoader
-
-    loader = DataLoader([(b, [{}]) for b in batches], batch_size=None, collate_fn=lambda x: x)
-    trainer.fit(wrapper, loader)
-    return times
-
+    return lightning_step_times(wrapper, [(b, [{}]) for b in batches],
+                                lambda t: _progress("wrapper", t))
 
 def hand_written_steps(typed, batches) -> list[float]:
     """The same computation without Lightning: model, loss terms, discriminator, AdamW, EMA."""
