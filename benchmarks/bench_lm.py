@@ -15,7 +15,6 @@ import gc
 import json
 import os
 import statistics
-import sys
 import time
 import warnings
 from pathlib import Path
