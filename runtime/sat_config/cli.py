@@ -170,6 +170,12 @@ def cmd_train(args: argparse.Namespace, out: TextIO) -> int:
     return run_train(args)
 
 
+def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
+    from .training.export import run_export
+
+    return run_export(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sat-config", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -212,6 +218,12 @@ def build_parser() -> argparse.ArgumentParser:
     if add_train_arguments is not None:
         add_train_arguments(p)
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("export", help="write a trained model in upstream's format (+ config)")
+    from .training.export import add_export_arguments
+
+    add_export_arguments(p)
+    p.set_defaults(func=cmd_export)
     return parser
 
 
