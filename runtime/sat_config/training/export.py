@@ -96,7 +96,7 @@ def exported_state_dict(checkpoint: str | Path, config: Any = None, *, ema: bool
 
     ``config`` (typed, dict or path) overrides the config saved in the checkpoint."""
     from ..api import load_config
-    from ..errors import ConfigWarning
+    from ..api import ConfigWarning
     from .checkpoints import describe_mismatch, read_checkpoint
     from .errors import CheckpointFileError, InputError
     from .factory import create_model_from_config, create_training_wrapper_from_config
