@@ -160,8 +160,9 @@ def _remove_weight_norm(module) -> int:
 def prepare_model(model, options: TrainOptions) -> None:
     """Upstream train.py's order: pretrained weights, weight norm off (pre_load), pretransform
     weights, weight norm off (post_load). Unusable files raise CheckpointFileError."""
+    from torch import nn
+
     from .checkpoints import load_weights
-    from .errors import CheckpointFileError
 
     if options.pretrained_ckpt_path:
         load_weights(model, options.pretrained_ckpt_path)
@@ -176,16 +177,11 @@ def prepare_model(model, options: TrainOptions) -> None:
     if mode == "pre_load":
         _remove_weight_norm(pretransform)
     if options.pretransform_ckpt_path:
-        try:
-            load_weights(pretransform, options.pretransform_ckpt_path, what="the pretransform")
-        except CheckpointFileError as first:
-            inner = getattr(pretransform, "model", None)  # an autoencoder pretransform's network
-            if inner is None:
-                raise
-            try:  # an autoencoder's own weights (e.g. its export or training checkpoint)
-                load_weights(inner, options.pretransform_ckpt_path, what="the pretransform")
-            except CheckpointFileError:
-                raise first from None
+        # as upstream's pretransform.load_state_dict: an autoencoder pretransform takes its
+        # autoencoder's weights (names with or without the pretransform's "model." prefix)
+        target = getattr(pretransform, "model", None)
+        load_weights(target if isinstance(target, nn.Module) else pretransform,
+                     options.pretransform_ckpt_path, what="the pretransform")
     if mode == "post_load":
         _remove_weight_norm(pretransform)
 
