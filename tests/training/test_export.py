@@ -148,3 +148,30 @@ def test_exported_keys_equal_upstreams_for_the_fixture_config(tmp_path: Path) ->
     out = tmp_path / "dit.safetensors"
     assert main(["export", str(run), "-o", str(out)]) == 0
     assert set(_load(out)) == upstream
+
+
+def test_checkpoints_carry_the_model_config_where_upstream_puts_it(ae_run: Path) -> None:
+    saved = torch.load(ae_run / "checkpoints" / "last.ckpt", weights_only=True)
+    assert saved["model_config"] == saved["sat_config"]
+    assert saved["model_config"]["model_type"] == "autoencoder"
+
+
+def test_a_run_without_pretransform_weight_norm_exports(tmp_path: Path) -> None:
+    import copy
+
+    config = json.loads((REPO / "examples" / "diffusion_uncond-tiny.json").read_text())
+    config["model"]["pretransform"] = {"type": "autoencoder",
+                                       "config": copy.deepcopy(tiny_config(1)["model"])}
+    config["model"]["config"].update(in_channels=4, patch_size=1)
+    path = tmp_path / "latent.json"
+    path.write_text(json.dumps(config))
+    run = tmp_path / "run"
+    assert main(["train", str(path), "--output-dir", str(run), "--accelerator", "cpu",
+                 "--batch-size", "2", "--max-steps", "1", "--logger", "csv",
+                 "--remove-pretransform-weight-norm", "post_load"]) == 0
+    out = tmp_path / "exported.safetensors"
+    assert main(["export", str(run), "-o", str(out)]) == 0
+    weights = _load(out)
+    assert "pretransform.model.encoder.layers.0.weight" in weights
+    assert not any(k.startswith("pretransform.") and k.endswith("weight_g") for k in weights)
+    assert any(k.startswith("model.") for k in weights)

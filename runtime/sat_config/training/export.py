@@ -119,6 +119,13 @@ def exported_state_dict(checkpoint: str | Path, config: Any = None, *, ema: bool
     wrapper = create_training_wrapper_from_config(typed, model)
     expected = {k: v.shape for k, v in wrapper.state_dict().items()}
     problem = describe_mismatch(expected, state)
+    pretransform = getattr(model, "pretransform", None)
+    if problem and pretransform is not None:  # trained with --remove-pretransform-weight-norm?
+        from .run import _remove_weight_norm
+
+        if _remove_weight_norm(pretransform):
+            expected = {k: v.shape for k, v in wrapper.state_dict().items()}
+            problem = describe_mismatch(expected, state)
     if problem:
         raise CheckpointFileError(checkpoint, f"does not fit the config's model: {problem}")
     wrapper.load_state_dict(state, strict=True)

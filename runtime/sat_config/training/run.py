@@ -80,6 +80,20 @@ class TrainResult:
     resumed_from: Path | None = None
 
 
+class EmbedModelConfig(pl.Callback):
+    """Puts the model config in every checkpoint as ``model_config``, where upstream's train.py
+    puts it (the wrappers add ``sat_config``, the same validated config)."""
+
+    def __init__(self, config):
+        self.config = config
+
+    def on_save_checkpoint(self, trainer: pl.Trainer, module: pl.LightningModule,
+                           checkpoint: dict[str, Any]) -> None:
+        from ..api import dump
+
+        checkpoint["model_config"] = dump(self.config)
+
+
 class LastCheckpoint(pl.Callback):
     """Writes ``last.ckpt`` when training ends, also between periodic saves (Lightning's
     ModelCheckpoint keeps the last *periodic* one)."""
@@ -260,7 +274,7 @@ def _train(config, options: TrainOptions, output_dir: Path, stop: StopOnSignal,
     loggers = _loggers(output_dir, options, config)
     _log_hyperparameters(loggers, config, options)
     callbacks = [FiniteLossGuard(lambda: newest_checkpoint(output_dir)), stop, FlushMetrics(),
-                 checkpoints, LastCheckpoint(checkpoints), demo]
+                 EmbedModelConfig(config), checkpoints, LastCheckpoint(checkpoints), demo]
     trainer = pl.Trainer(
         accelerator=options.accelerator, devices=options.devices, num_nodes=options.num_nodes,
         strategy=_STRATEGY_ALIASES.get(options.strategy, options.strategy),
