@@ -175,3 +175,20 @@ def test_a_run_without_pretransform_weight_norm_exports(tmp_path: Path) -> None:
     assert "pretransform.model.encoder.layers.0.weight" in weights
     assert not any(k.startswith("pretransform.") and k.endswith("weight_g") for k in weights)
     assert any(k.startswith("model.") for k in weights)
+
+
+_MODEL_FIXTURES = sorted(p.stem for p in FIXTURES.glob("*.json")
+                         if p.with_suffix(".pt").is_file()
+                         and "model_type" in json.loads(p.read_text()))
+
+
+@pytest.mark.parametrize("name", _MODEL_FIXTURES)
+def test_export_names_equal_upstreams_for_every_model_fixture(name: str) -> None:
+    """The names export writes (the model's state dict, weight norm renamed) are upstream's."""
+    from sat_config.training.export import to_upstream_names
+
+    upstream = {k[len("state_dict."):] for k in torch.load(FIXTURES / f"{name}.pt",
+                                                            weights_only=True)
+                if k.startswith("state_dict.")}
+    model = _build(FIXTURES / f"{name}.json")
+    assert set(to_upstream_names(model.state_dict())) == upstream
