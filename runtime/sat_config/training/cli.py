@@ -154,7 +154,8 @@ def run_train(args: argparse.Namespace) -> int:
         if value and not Path(value).is_file():
             return _usage(f"--{flag.replace('_', '-')} {value} does not exist")
     if args.ckpt_path and args.pretrained_ckpt_path:
-        return _usage("--ckpt-path resumes a run, --pretrained-ckpt-path starts a new one: pass one")
+        return _usage("--ckpt-path resumes a run, --pretrained-ckpt-path starts a new one: "
+                      "pass one")
     try:
         return _train(args, config, datasets)
     except KeyboardInterrupt:  # before the training stack could take over the signal

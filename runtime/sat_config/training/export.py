@@ -121,9 +121,9 @@ def exported_state_dict(checkpoint: str | Path, config: Any = None, *, ema: bool
     problem = describe_mismatch(expected, state)
     pretransform = getattr(model, "pretransform", None)
     if problem and pretransform is not None:  # trained with --remove-pretransform-weight-norm?
-        from .run import _remove_weight_norm
+        from .run import remove_weight_norm
 
-        if _remove_weight_norm(pretransform):
+        if remove_weight_norm(pretransform):
             expected = {k: v.shape for k, v in wrapper.state_dict().items()}
             problem = describe_mismatch(expected, state)
     if problem:

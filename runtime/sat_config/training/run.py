@@ -60,7 +60,7 @@ class TrainOptions:
     accum_batches: int = 1
     gradient_clip_val: float | None = None
     save_top_k: int = -1
-    """Periodic checkpoints kept: -1 all, 0 none (``last.ckpt`` is always written), K the newest K."""
+    """Periodic checkpoints kept: -1 all, 0 none, K the newest K; ``last.ckpt`` always."""
     name: str | None = None
     """Run name (loggers' run name; wandb/comet project unless ``project`` is given)."""
     project: str | None = None
@@ -118,7 +118,7 @@ def _has_tensorboard() -> bool:
     return any(importlib.util.find_spec(p) for p in _LOGGER_PACKAGES["tensorboard"])
 
 
-def _loggers(output_dir: Path, options: TrainOptions, config) -> list[Logger]:
+def _loggers(output_dir: Path, options: TrainOptions) -> list[Logger]:
     """CSV first (metrics.csv, the run's log dir), then the chosen ones."""
     names = options.loggers
     if names is None:
@@ -159,7 +159,7 @@ def _log_hyperparameters(loggers: list[Logger], config, options: TrainOptions) -
         logger.log_hyperparams({"model_config": dump(config), **settings})
 
 
-def _remove_weight_norm(module) -> int:
+def remove_weight_norm(module) -> int:
     """Fold every weight-norm parametrization in ``module`` into a plain ``weight``."""
     from torch.nn.utils import parametrize
 
@@ -182,14 +182,15 @@ def prepare_model(model, options: TrainOptions) -> None:
         load_weights(model, options.pretrained_ckpt_path)
     mode = options.remove_pretransform_weight_norm
     if mode not in (None, "", "pre_load", "post_load"):
-        raise InputError(f"--remove-pretransform-weight-norm is pre_load or post_load, not {mode!r}")
+        raise InputError("--remove-pretransform-weight-norm is pre_load or post_load, "
+                         f"not {mode!r}")
     pretransform = getattr(model, "pretransform", None)
     if (mode or options.pretransform_ckpt_path) and pretransform is None:
         flag = "--pretransform-ckpt-path" if options.pretransform_ckpt_path else \
             "--remove-pretransform-weight-norm"
         raise InputError(f"{flag}: this config's model has no pretransform")
     if mode == "pre_load":
-        _remove_weight_norm(pretransform)
+        remove_weight_norm(pretransform)
     if options.pretransform_ckpt_path:
         # as upstream's pretransform.load_state_dict: an autoencoder pretransform takes its
         # autoencoder's weights (names with or without the pretransform's "model." prefix)
@@ -197,7 +198,7 @@ def prepare_model(model, options: TrainOptions) -> None:
         load_weights(target if isinstance(target, nn.Module) else pretransform,
                      options.pretransform_ckpt_path, what="the pretransform")
     if mode == "post_load":
-        _remove_weight_norm(pretransform)
+        remove_weight_norm(pretransform)
 
 
 def _checkpoint_callback(checkpoint_dir: Path, options: TrainOptions) -> ModelCheckpoint:
@@ -271,7 +272,7 @@ def _train(config, options: TrainOptions, output_dir: Path, stop: StopOnSignal,
     demo = create_demo_callback_from_config(config, demo_dl=val_loader or demo_loader,
                                             demo_dir=output_dir / "demos")
     checkpoints = _checkpoint_callback(checkpoint_dir, options)
-    loggers = _loggers(output_dir, options, config)
+    loggers = _loggers(output_dir, options)
     _log_hyperparameters(loggers, config, options)
     callbacks = [FiniteLossGuard(lambda: newest_checkpoint(output_dir)), stop, FlushMetrics(),
                  EmbedModelConfig(config), checkpoints, LastCheckpoint(checkpoints), demo]
