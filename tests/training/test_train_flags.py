@@ -306,6 +306,10 @@ def test_save_top_k_keeps_the_newest_and_checkpoint_every_sets_the_interval(tmp_
                 name="all") == 0
     assert [n.split("step=")[1] for n in _periodic(tmp_path / "all")] == ["2.ckpt", "4.ckpt"]
     assert (tmp_path / "run" / "checkpoints" / "last.ckpt").is_file()
+    assert _run(tmp_path, config, "--max-steps", "2", "--checkpoint-every", "1",
+                "--save-top-k", "0", name="none") == 0
+    assert _periodic(tmp_path / "none") == []
+    assert (tmp_path / "none" / "checkpoints" / "last.ckpt").is_file()
 
 
 def test_val_every_runs_validation_every_n_steps(tmp_path: Path, trainers) -> None:
