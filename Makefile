@@ -54,9 +54,12 @@ check-generated: $(STAMP) $(JS_STAMP)  ## fail when generated/ or docs/ drift fr
 	@$(PY) -m sat_config.schema.docs --check || { echo "docs/reference is stale: run 'make generate'"; exit 1; }
 	@echo "generated/ and docs/ are up to date"
 
-bench: $(STAMP)  ## print validation and training benchmarks
+bench: $(STAMP)  ## print validation, training and data-loader benchmarks
 	$(PY) benchmarks/bench_validation.py
 	$(PY) benchmarks/bench_training.py
+	$(PY) benchmarks/bench_diffusion.py
+	$(PY) benchmarks/bench_data.py
+	$(PY) benchmarks/bench_arc.py
 
 clean:  ## remove the virtual environment and build outputs
 	rm -rf $(VENV) build dist runs $(JS)/node_modules

@@ -61,3 +61,15 @@ def wheel(tmp_path_factory, worker_id: str) -> Path:
                             str(out), str(REPO)], check=True, capture_output=True)
     (whl,) = out.glob("sat_config-*.whl")
     return whl
+
+
+@pytest.fixture(scope="session")
+def offline_t5(tmp_path_factory) -> str:
+    """A Hugging Face cache in a temporary folder whose ``t5-base`` is a tiny random T5 encoder
+    with a ByT5 tokenizer, with the hub set offline: the conditioners' real
+    ``from_pretrained("t5-base")`` path runs without a network. Yields the model name."""
+    pytest.importorskip("transformers", reason="the t5/lut conditioners need the [text] extra")
+    from offline_hf import TINY_T5, offline_hf_cache
+
+    with offline_hf_cache(tmp_path_factory.mktemp("hf_home"), {"t5-base": TINY_T5}):
+        yield "t5-base"

@@ -169,3 +169,71 @@ def test_validate_reads_a_config_from_stdin() -> None:
     out = subprocess.run([sys.executable, "-m", "sat_config", "validate", "-"],
                          input=Path(SA2).read_bytes(), capture_output=True, text=False)
     assert (out.returncode, out.stdout) == (0, b"-: ok\n")
+
+
+# --- many files: every file its verdict, the worst exit code ---------------------------------
+
+
+def test_a_missing_file_hides_no_other_verdict(bad_file, tmp_path, capsys) -> None:
+    missing = str(tmp_path / "missing.json")
+    code, out = run("validate", SA2, missing, str(bad_file))
+    assert code == 2  # unreadable beats invalid
+    assert out.startswith(f"{SA2}: ok\n")
+    assert out.count(f"{bad_file}:") == 2  # both of its issues
+    assert out.endswith("1 valid, 1 invalid, 1 unreadable\n")
+    assert f"sat-config: {missing}: cannot read config file" in capsys.readouterr().err
+
+
+def test_a_missing_file_in_json_format_is_listed(bad_file, tmp_path) -> None:
+    missing = str(tmp_path / "missing.json")
+    code, out = run("validate", "--format", "json", SA2, missing, str(bad_file))
+    assert code == 2
+    payload = json.loads(out)
+    assert payload["valid"] is False
+    assert [(f["file"], f["valid"], f["readable"]) for f in payload["files"]] == [
+        (SA2, True, True), (missing, False, False), (str(bad_file), False, True)]
+    assert payload["files"][1]["issues"][0]["rule"] == "io"
+
+
+def test_a_missing_file_in_github_format_is_annotated(tmp_path) -> None:
+    missing = str(tmp_path / "missing.json")
+    code, out = run("validate", "--format", "github", missing, SA2)
+    assert code == 2
+    assert out.startswith("::error file=") and "cannot read config file" in out
+
+
+@pytest.mark.parametrize("order", [(0, 1), (1, 0)])
+def test_exit_code_is_the_worst_verdict(bad_file, order) -> None:
+    files = [SA2, str(bad_file)]
+    assert run("validate", *(files[i] for i in order))[0] == 1
+    assert run("validate", SA2, SA2)[0] == 0
+
+
+def test_a_directory_is_unreadable_not_a_traceback(tmp_path) -> None:
+    assert run("validate", str(tmp_path), SA2)[0] == 2
+
+
+def test_values_cannot_forge_output_lines(tmp_path) -> None:
+    """A model_type holding a newline, a carriage return and terminal escapes: one escaped line
+    per issue, in every format."""
+    data = json.loads(Path(SA2).read_text())
+    data["model_type"] = "x\n::error file=forged.json::forged\r\x1b[2K\u2028y"
+    path = tmp_path / "evil.json"
+    path.write_text(json.dumps(data))
+    for fmt in ("text", "github"):
+        code, out = run("validate", "--format", fmt, str(path))
+        assert code == 1
+        (line,) = out.splitlines()
+        assert line.isprintable() and "forged.json" in line and "\\n::error" in line
+    proc = subprocess.run([sys.executable, "-m", "sat_config", "validate", str(path)],
+                          capture_output=True)
+    assert proc.returncode == 1 and proc.stdout.count(b"\n") == 1 and b"\x1b" not in proc.stdout
+
+
+def test_a_file_name_cannot_forge_output_lines(tmp_path) -> None:
+    path = tmp_path / "ok\nforged.json: ok\x1b[2K.json"
+    path.write_text(Path(SA2).read_text())
+    code, out = run("validate", str(path))
+    assert code == 0
+    (line,) = out.splitlines()
+    assert line.isprintable() and line.endswith(": ok")

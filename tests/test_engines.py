@@ -37,7 +37,9 @@ DATASET_SEEDS = [json.loads(p.read_text())
 # Values a hand-written config plausibly gets wrong: quoted numbers, 0/1 for booleans,
 # booleans for numbers, nulls, empty containers, out-of-range numbers, typo'd strings.
 WRONG_VALUES = ["100", "1e-4", "true", 1, 0, True, False, None, -1, 0.5, 1e12, "", "x", [], {},
-                [1, 2], {"x": 1}, "oobleck", "uniform"]
+                [1, 2], {"x": 1}, "oobleck", "uniform", [0], 2 ** 63, -2 ** 63 - 1, 10 ** 30]
+# What a check may divide by: zero, false, negative, in place of a number or of each list item.
+ZEROS = [0, False, -1, 0.0]
 # Integral floats JSON Schema counts as integers, beyond int64 too.
 INTEGRAL_FLOATS = [0.0, 1.0, 2.0, 16.0, 1e12, 1e19, 1e20]
 
@@ -180,12 +182,21 @@ def _mutate(draw: Callable, doc: Any, ops: list[str]) -> Any:
         parent[last] = draw(st.sampled_from(SMALL_NUMBERS))
     elif op == "flip" and type(value) is bool:
         parent[last] = not value
+    elif op == "zero" and type(value) in (int, float, bool):
+        parent[last] = draw(st.sampled_from(ZEROS))
+    elif op == "zero" and isinstance(value, list) and value:
+        parent[last] = [draw(st.sampled_from(ZEROS))] * len(value)
+    elif op == "newline":  # "ELU\n": Python's $ matches before it, ECMA-262's does not
+        if isinstance(value, str):
+            parent[last] = value + "\n"
+        elif isinstance(parent, dict) and isinstance(last, str):
+            parent[last + "\n"] = parent.pop(last)
     return doc
 
 
 SMALL_NUMBERS = [0, 1, 2, 3, 4, 7, 8, 16, 64, 1000, 0.25, 1.5]
 ALL_OPS = ["replace", "coerce", "integral_float", "all_ints_as_floats", "delete", "add_key",
-           "typo_key", "resize", "renumber", "flip"]
+           "typo_key", "resize", "renumber", "flip", "newline", "zero"]
 
 
 @st.composite
@@ -209,6 +220,86 @@ def test_fast_and_reference_engines_agree_on_corpus(data: dict) -> None:
 @given(mutated_configs())
 def test_fast_and_reference_engines_agree_on_mutations(data: dict) -> None:
     assert is_valid(data) == _schema_verdict(data)
+
+
+# --- regexes: the locating engine reads them as the deciding engine does ----------------------
+
+
+def _schema_regexes() -> list[str]:
+    """Every regex of the schemas: ``pattern`` values and ``patternProperties`` keys."""
+    found: set[str] = set()
+    stack: list[Any] = [schemas.load(n) for n in schemas.names()]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if isinstance(node.get("pattern"), str):
+                found.add(node["pattern"])
+            if isinstance(node.get("patternProperties"), dict):
+                found.update(node["patternProperties"])
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return sorted(found)
+
+
+# ECMA-262 corners where Python's re reads the same text otherwise, and the usual escapes.
+CORNER_REGEXES = ["^a$", "^[a-z]+$", r"^\d+$", r"^\w+$", r"^\s$", r"^\S+$", r"^\D+$",
+                  r"^\W+$", "^.$", "^a.b$", r"^[\d\s]+$", r"^[\w-]+$", "a$", r"^\$", r"^[$]$",
+                  r"^a\.b$", "^(ab)+$", "^a{2,3}$", r"^\x41$", r"^\u00e9$", "[^a]",
+                  r"\bx", r"x\b", r"\Bx"]
+# Trailing and leading line breaks, Unicode digits, letters and spaces, ECMA line terminators.
+CORNER_STRINGS = ["", "a", "a\n", "\na", "a\r", "a\r\n", "a\u2028", "a\u2029", "\r", "\n",
+                  "\u2028", "ab", "a\nb", "a\rb", "7", "\u0663", "\uff17", "\u00b2", "_", "\u00e9",
+                  "\u212a", " ", "\t", "\u00a0", "\ufeff", "\u0085", "\u001c", "\u3000", "$", "A",
+                  "ELU", "ELU\n", "npy\n", "s3://bucket", "dim", "dim\n", "dim_in\n", "a.b",
+                  "abab", "aa", "aaa\n", "\U0001d7d8", "\u0660\u0661", "\u00e9x", "x\u00e9", "1x", "-x"]
+
+
+def _rs_matches(regex: str, text: str) -> bool:
+    import jsonschema_rs
+
+    return jsonschema_rs.validator_for({"pattern": regex}).is_valid(text)
+
+
+def _located_matches(regex: str, text: str) -> bool:
+    """The locating engine's reading (python-jsonschema on the schemas as the engine loads
+    them)."""
+    from jsonschema import Draft202012Validator
+    from sat_config.schema.engine import _ecma_schema
+
+    return Draft202012Validator(_ecma_schema({"pattern": regex})).is_valid(text)
+
+
+@pytest.mark.parametrize("regex", _schema_regexes() + CORNER_REGEXES)
+def test_engines_agree_on_regex_corners(regex: str) -> None:
+    """jsonschema-rs (ECMA-262, as JSON Schema prescribes) decides; the locating engine must
+    read every schema regex alike (python's re.search alone took ``$`` to match before a
+    trailing newline: "ELU\\n" passed python-jsonschema)."""
+    wrong = [text for text in CORNER_STRINGS + [regex]
+             if _rs_matches(regex, text) != _located_matches(regex, text)]
+    assert not wrong, f"{regex!r}: the engines disagree on {wrong!r}"
+
+
+@pytest.mark.parametrize("regex", _schema_regexes())
+def test_engines_agree_on_pattern_properties(regex: str) -> None:
+    """A ``patternProperties`` key is a regex too (``^dim$`` must not claim ``"dim\\n"``)."""
+    import jsonschema_rs
+    from jsonschema import Draft202012Validator
+    from sat_config.schema.engine import _ecma_schema
+
+    schema = {"patternProperties": {regex: False}, "additionalProperties": True}
+    for text in CORNER_STRINGS:
+        rs = jsonschema_rs.validator_for(schema).is_valid({text: 1})
+        assert rs == Draft202012Validator(_ecma_schema(schema)).is_valid({text: 1}), (regex, text)
+
+
+def test_regex_translation_refuses_what_it_cannot_translate() -> None:
+    from sat_config.schema.engine import RegexTranslationError, python_pattern
+
+    for regex in [r"[^\D]", r"[\W]", "(?<name>a)", r"(a)\1", "[]", r"\cA"]:
+        with pytest.raises(RegexTranslationError):
+            python_pattern(regex)
+    assert python_pattern("^[A-Za-z][A-Za-z0-9]*$") == r"^[A-Za-z][A-Za-z0-9]*\Z"
 
 
 # --- typed models == schema -------------------------------------------------------------------
@@ -427,4 +518,9 @@ def test_dataset_model_gives_the_schema_verdict(data: dict) -> None:
     verdicts = _dataset_verdicts(data)
     assert verdicts == dict.fromkeys(verdicts, expected), (expected, verdicts)
     if expected and isinstance(data, dict):
-        assert sat_config.load_dataset_config(data) == models.dataset_config_adapter().validate_python(data)
+        try:
+            loaded = sat_config.load_dataset_config(data)
+        except sat_config.ConfigError as exc:  # only what the runtime cannot hold (int64)
+            assert all(i.rule == "semantic:integer-range" for i in exc.errors), exc
+            return
+        assert loaded == models.dataset_config_adapter().validate_python(data)

@@ -6,9 +6,9 @@ import warnings
 from typing import Any
 
 from .schema import files as schemas
-from .errors import ConfigError, Issue, UnknownModelTypeError
+from .errors import ConfigError, Issue, UnknownModelTypeError, json_path
 from .parsing.document import Document, check_tree, parse
-from .checks import semantic_issues
+from .checks import STRUCTURAL, integer_range_issues, semantic_issues
 from .schema.engine import is_valid, schema_issues
 
 
@@ -27,19 +27,28 @@ def document_issues(doc: Document, kind: str) -> list[Issue]:
     semantic checks of its kind)."""
     try:
         valid = is_valid(doc.data, kind)
-    except ValueError:  # a value jsonschema-rs cannot read (a set, an object, a non-string key)
+    except ValueError as exc:  # a value jsonschema-rs cannot read (a set, an object...)
         check_tree(doc.data, doc, scan=False)  # raises a located ConfigError
-        raise
+        return [Issue("$", f"the config cannot be validated: {exc}", "type",
+                      source=doc.source)]
     if valid:
-        if kind != schemas.ROOT:
-            return []
-        return _with_source(semantic_issues(doc.data, schema_valid=True, normalized=True), doc)
+        return _with_source(_semantic(doc.data, kind, schema_valid=True), doc)
     issues = schema_issues(doc, kind)
-    if kind == schemas.ROOT and not any(i.rule == "unknown-model-type" for i in issues) \
-            and "model_type" in doc.data:
-        issues += _with_source(semantic_issues(doc.data, schema_valid=not issues,
-                                               normalized=True), doc)
+    if kind != schemas.ROOT or (not any(i.rule == "unknown-model-type" for i in issues)
+                                and "model_type" in doc.data):
+        issues += _with_source(_semantic(doc.data, kind, schema_valid=not issues), doc)
     return issues
+
+
+def _semantic(data: dict, kind: str, *, schema_valid: bool) -> list[Issue]:
+    """The semantic checks of a model config; the integer bounds of any other document."""
+    if kind != schemas.ROOT:
+        return integer_range_issues(data)
+    try:
+        return semantic_issues(data, schema_valid=schema_valid, normalized=True)
+    except STRUCTURAL as exc:  # a check's bug: said in one line, not a traceback
+        return [Issue("$", f"a semantic check failed on this config ({type(exc).__name__}: "
+                      f"{exc}); this is a bug in sat-config, please report it", "internal")]
 
 
 def _with_source(issues: list[Issue], doc: Document) -> list[Issue]:
@@ -108,9 +117,32 @@ def load_dataset_config(source: Any):
 def _typed(data: dict[str, Any], adapter: str) -> Any:
     """The typed config of schema-valid ``data`` (numbers normalised by :func:`_document`): the
     models skip the schema check they would run themselves (``SCHEMA_CHECKED``: it just ran)."""
+    from pydantic import ValidationError
+
     from . import models
 
-    return getattr(models, adapter)().validate_python(data, context={models.SCHEMA_CHECKED: True})
+    try:
+        return getattr(models, adapter)().validate_python(
+            data, context={models.SCHEMA_CHECKED: True})
+    except ValidationError as exc:  # the models refuse what the validator passed: a bug, but
+        # still the config's verdict, located, never a raw pydantic error
+        raise ConfigError([Issue(json_path(_data_path(data, e["loc"])),
+                                 f"the typed config refuses it: {e['msg']}", "typed")
+                           for e in exc.errors()]) from None
+
+
+def _data_path(data: Any, loc: tuple) -> tuple:
+    """A pydantic error location as a path into ``data``: the names of union members (which
+    are no keys of the data at that place) left out."""
+    path: list[str | int] = []
+    for i, part in enumerate(loc):
+        if isinstance(data, dict) and isinstance(part, str) and part in data \
+                or isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            path.append(part)
+            data = data[part]
+        elif i == len(loc) - 1 and isinstance(data, dict) and isinstance(part, str):
+            path.append(part)  # a missing key
+    return tuple(path)
 
 
 def dump(config: Any) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """The ``sat-config`` command line: a thin layer over the library.
 
-Exit codes: 0 ok, 1 invalid config, 2 usage error (bad arguments, unreadable file).
+Exit codes: 0 ok, 1 invalid config, 2 usage error (bad arguments, unreadable file). ``validate``
+gives every file its verdict and exits with the worst one.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from .schema import files as schemas
-from .errors import ConfigError, Issue
+from .errors import ConfigError, Issue, printable
 
 OK, INVALID, USAGE = 0, 1, 2
 
@@ -23,13 +24,16 @@ def _kind_of(data: Any) -> str:
 
 def validate_files(paths: Sequence[str], kind: str = "auto") -> dict[str, list[Issue]]:
     """Issues per file (empty list = valid). Files that cannot be read carry an ``io`` issue."""
+    from pathlib import Path
+
     from .parsing.document import parse
     from .api import document_issues
 
     results: dict[str, list[Issue]] = {}
     for path in paths:
         try:
-            doc = parse(path if path != "-" else getattr(sys.stdin, "buffer", sys.stdin))
+            # a Path: a file name is never read as config text, whatever it holds
+            doc = parse(Path(path) if path != "-" else getattr(sys.stdin, "buffer", sys.stdin))
             results[path] = document_issues(doc, _kind_of(doc.data) if kind == "auto" else kind)
         except ConfigError as exc:
             results[path] = [i if i.source else Issue(**{**i.to_dict(), "source": path})
@@ -52,30 +56,57 @@ def _escape(text: str, *, property: bool = False) -> str:
     return text.replace(":", "%3A").replace(",", "%2C") if property else text
 
 
-def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
-    results = validate_files(args.files, args.kind)
-    if any(i.rule == "io" for issues in results.values() for i in issues):
-        for issues in results.values():
-            for i in issues:
-                if i.rule == "io":
-                    print(f"sat-config: {i.source}: {i.message}", file=sys.stderr)
+def _verdict(issues: list[Issue]) -> int:
+    """One file's exit code: USAGE when it could not be read, INVALID with an error, else OK."""
+    if any(i.rule == "io" for i in issues):
         return USAGE
-    bad = {f for f, issues in results.items() if any(i.severity == "error" for i in issues)}
-    if args.format == "json":
-        payload = {"valid": not bad, "files": [
-            {"file": f, "valid": f not in bad, "issues": [i.to_dict() for i in issues]}
-            for f, issues in results.items()]}
-        json.dump(payload, out, indent=2)
-        out.write("\n")
-    else:
-        for f, issues in results.items():
-            for issue in issues:
-                print(_github(issue) if args.format == "github" else issue.format(), file=out)
-            if args.format == "text" and f not in bad:
-                print(f"{f}: ok", file=out)
-        if args.format == "text" and len(results) > 1:
-            print(f"{len(results) - len(bad)} valid, {len(bad)} invalid", file=out)
-    return INVALID if bad else OK
+    return INVALID if any(i.severity == "error" for i in issues) else OK
+
+
+Results = dict[str, list[Issue]]
+Verdicts = dict[str, int]
+
+
+def _report_text(results: Results, verdicts: Verdicts, out: TextIO) -> None:
+    for f, issues in results.items():
+        for issue in issues:
+            if issue.rule == "io":  # not a config problem: said on stderr, as usage errors
+                print(f"sat-config: {issue.source}: {issue.message}", file=sys.stderr)
+            else:
+                print(issue.format(), file=out)
+        if verdicts[f] == OK:
+            print(f"{printable(f)}: ok", file=out)
+    if len(results) > 1:
+        counts = [list(verdicts.values()).count(v) for v in (OK, INVALID, USAGE)]
+        tail = f", {counts[2]} unreadable" if counts[2] else ""
+        print(f"{counts[0]} valid, {counts[1]} invalid{tail}", file=out)
+
+
+def _report_json(results: Results, verdicts: Verdicts, out: TextIO) -> None:
+    payload = {"valid": not any(verdicts.values()), "files": [
+        {"file": f, "valid": verdicts[f] == OK, "readable": verdicts[f] != USAGE,
+         "issues": [i.to_dict() for i in issues]} for f, issues in results.items()]}
+    json.dump(payload, out, indent=2)
+    out.write("\n")
+
+
+def _report_github(results: Results, verdicts: Verdicts, out: TextIO) -> None:
+    for issues in results.values():
+        for issue in issues:
+            print(_github(issue), file=out)
+
+
+REPORTERS = {"text": _report_text, "json": _report_json, "github": _report_github}
+"""``--format`` -> reporter of every file's issues and verdict."""
+
+
+def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
+    """Every file gets its verdict (an unreadable one hides no other); the exit code is the worst
+    of them: 2 if a file could not be read, else 1 if one is invalid, else 0."""
+    results = validate_files(args.files, args.kind)
+    verdicts = {f: _verdict(issues) for f, issues in results.items()}
+    REPORTERS[args.format](results, verdicts, out)
+    return max(verdicts.values(), default=OK)
 
 
 def _write_document(out: TextIO, text: str) -> None:
@@ -170,6 +201,12 @@ def cmd_train(args: argparse.Namespace, out: TextIO) -> int:
     return run_train(args)
 
 
+def cmd_pre_encode(args: argparse.Namespace, out: TextIO) -> int:
+    from .training.pre_encode import run_pre_encode
+
+    return run_pre_encode(args)
+
+
 def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     from .training.export import run_export
 
@@ -182,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="validate config files (JSON or YAML)")
     p.add_argument("files", nargs="+", metavar="FILE", help="config files ('-' reads stdin)")
-    p.add_argument("--format", choices=["text", "json", "github"], default="text")
+    p.add_argument("--format", choices=list(REPORTERS), default="text")
     p.add_argument("--kind", choices=["auto", "config", "dataset"], default="auto",
                    help="document type (auto: dataset configs are recognised by dataset_type)")
     p.set_defaults(func=cmd_validate)
@@ -219,10 +256,24 @@ def build_parser() -> argparse.ArgumentParser:
         add_train_arguments(p)
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("export", help="write a trained model in upstream's format (+ config)")
-    from .training.export import add_export_arguments
+    p = sub.add_parser("pre-encode", help="encode a dataset's audio to latent files for "
+                                          "pre_encoded training (needs the [train] extra)")
+    try:
+        from .training.pre_encode import add_pre_encode_arguments
+    except ImportError:  # training package absent in a partial install
+        add_pre_encode_arguments = None
+    if add_pre_encode_arguments is not None:
+        add_pre_encode_arguments(p)
+    p.set_defaults(func=cmd_pre_encode)
 
-    add_export_arguments(p)
+    p = sub.add_parser("export", help="write a trained model in upstream's format, with its "
+                                      "config (needs the [train] extra)")
+    try:
+        from .training.export import add_export_arguments
+    except ImportError:  # training package absent in a partial install
+        add_export_arguments = None
+    if add_export_arguments is not None:
+        add_export_arguments(p)
     p.set_defaults(func=cmd_export)
     return parser
 

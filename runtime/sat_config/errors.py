@@ -18,6 +18,23 @@ PathTuple = tuple[str | int, ...]
 MAX_ISSUES = 100
 """Most parse issues listed; a generated file can repeat one mistake thousands of times."""
 
+_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """``text`` with every character that is not printable escaped (``\\n``, ``\\x1b``,
+    ``\\u2028``, a lone surrogate ``\\ud800``...): a value echoed in a message can neither
+    forge extra output lines nor drive the terminal, and always encodes as UTF-8."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else _SHORT_ESCAPES.get(c) or _escape_char(c)
+                   for c in text)
+
+
+def _escape_char(c: str) -> str:
+    code = ord(c)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 \
+        else f"\\U{code:08x}"
 
 
 @dataclass(frozen=True)
@@ -36,6 +53,14 @@ class Issue:
     column: int | None = None
     source: str | None = None
     """File the config came from, where known."""
+
+    def __post_init__(self) -> None:
+        # every text of an issue may quote the user's values (or be a file name): escaped once
+        # here, wherever the issue was made, so no printer needs to remember it
+        for name in ("path", "message", "suggestion", "source"):
+            text = getattr(self, name)
+            if isinstance(text, str) and not text.isprintable():
+                object.__setattr__(self, name, printable(text))
 
     def to_dict(self) -> dict:
         return {k: v for k, v in asdict(self).items() if v is not None}
@@ -68,7 +93,8 @@ class ConfigError(ValueError):
 
     def __str__(self) -> str:
         errors = self.errors or self.issues
-        head = f"invalid config{f' {self.source}' if self.source else ''}: {len(errors)} issue(s)"
+        source = f" {printable(self.source)}" if self.source else ""
+        head = f"invalid config{source}: {len(errors)} issue(s)"
         return "\n  ".join([head, *(i.format() for i in errors)])
 
 

@@ -282,6 +282,10 @@ GROUP = {"optimizer": {"type": "AdamW", "config": {"lr": 1e-4}}}
 SCHEDULER = {"type": "ExponentialLR", "config": {"gamma": 0.999}}
 
 CASES = [
+    # every config
+    Case("an integer past 64 bits", "autoencoder", _set("training.warmup_steps", 2 ** 63),
+         _set("training.warmup_steps", 2 ** 63 - 1), "integer-range",
+         "$.training.warmup_steps"),
     # autoencoders
     Case("model channels vs audio_channels", "autoencoder", _set("audio_channels", 1), _none,
          "io-channels", "$.model.io_channels"),
@@ -684,6 +688,9 @@ CASES = [
          _set("training.inpainting.mask_kwargs.mask_type_probabilities", [0.1, 0.8, 0.1]),
          "mask-probabilities", "$.training.inpainting.mask_kwargs.mask_type_probabilities"),
     # ARC
+    Case("ARC needs a flow objective", "arc", _set(f"{D}.diffusion_objective", "v"),
+         _set(f"{D}.diffusion_objective", "rf_denoiser"), "arc-flow-objective",
+         "$.model.diffusion.diffusion_objective"),
     Case("ARC hidden layer beyond the DiT depth", "arc",
          _set("training.arc.discriminator.dit_hidden_layer", 4),
          _set("training.arc.discriminator.dit_hidden_layer", 3), "arc-hidden-layer",
@@ -829,6 +836,74 @@ def test_semantic_checks_never_raise_on_schema_valid_mutants(cfg: dict) -> None:
     assert raw == semantic_issues(integral_floats_as_ints(cfg), schema_valid=True, normalized=True)
     sat_config.validate(cfg)
     sat_config.validate(json.dumps(cfg))
+
+
+# Mutations that mostly break the schema where the checks compute: zeros, false and negative
+# numbers they could divide by, wrong values (empty arrays, integers past 64 bits...).
+INVALID_LEANING_OPS = ["zero", "replace", "resize", "delete", "integral_float", "coerce"]
+
+
+@settings(max_examples=250, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(mutated_configs(seeds=[*SEEDS, *(base() for base in BASES.values())],
+                       ops=INVALID_LEANING_OPS))
+def test_semantic_checks_never_raise_on_schema_invalid_mutants(cfg: dict) -> None:
+    """On a document the schema rejected the checks stop where a value is wrong (a
+    ``downsampling_ratio: 0`` raised ZeroDivisionError); validate() reports, load_config raises
+    ConfigError only."""
+    assume(not is_valid(cfg))
+    semantic_issues(cfg, schema_valid=False)
+    assert any(i.severity == "error" for i in sat_config.validate(cfg))
+    assert any(i.severity == "error" for i in sat_config.validate(json.dumps(cfg)))
+    with pytest.raises(sat_config.ConfigError):
+        sat_config.load_config(cfg)
+
+
+def _numbers(node, path: tuple = ()) -> list[tuple]:
+    """Paths of every number (and boolean) in ``node``, list items included."""
+    if isinstance(node, dict):
+        return [p for k, v in node.items() for p in _numbers(v, (*path, k))]
+    if isinstance(node, list):
+        return [p for i, v in enumerate(node) for p in _numbers(v, (*path, i))]
+    return [path] if isinstance(node, (int, float)) else []
+
+
+@pytest.mark.parametrize("name", BASES)
+def test_every_number_zeroed_never_crashes_a_check(name: str) -> None:
+    """Each number of each base config in turn set to 0, false and -1 (a ``downsampling_ratio``,
+    ``num_heads`` or stride of 0 raised ZeroDivisionError): the checks never raise, whether the
+    schema allows the value (they run) or rejects it (they skip what they cannot compute)."""
+    base = BASES[name]()
+    for path in _numbers(base):
+        for value in (0, False, -1):
+            cfg = copy.deepcopy(base)
+            parent = cfg
+            for part in path[:-1]:
+                parent = parent[part]
+            parent[path[-1]] = value
+            semantic_issues(cfg, schema_valid=is_valid(cfg))
+
+
+@pytest.mark.parametrize(("key", "value"), [("num_heads", 0), ("num_heads", False),
+                                            ("embed_dim", 0), ("num_heads", -8)])
+def test_a_zero_the_schema_rejects_does_not_hide_other_semantic_issues(key: str, value) -> None:
+    """The checks skip the division by a value the schema rejected and go on: the config's other
+    mistakes are still reported in the same pass."""
+    cfg = dit_cond()
+    cfg["model"]["diffusion"]["cross_attention_cond_ids"] = ["promt", "seconds_total"]
+    cfg["model"]["diffusion"]["config"][key] = value
+    rules = {i.rule for i in sat_config.validate(cfg)}
+    assert "semantic:unknown-cond-id" in rules and rules & {"minimum", "type", "exclusiveMinimum"}
+
+
+@pytest.mark.parametrize("heads", [1, 2, 3])
+def test_the_smallest_head_counts_the_schema_allows_are_checked(heads: int) -> None:
+    """At the schema's bound (``minimum: 1``) the head checks still run."""
+    cfg = dit_cond()
+    cfg["model"]["diffusion"]["config"].update(embed_dim=2 * heads + 1, num_heads=heads)
+    assert is_valid(cfg)
+    found = {i.rule for i in semantic_issues(cfg, schema_valid=True)}
+    assert ("semantic:attention-heads" in found) == (heads > 1)
 
 
 def test_integral_float_depth_is_an_integer() -> None:

@@ -305,3 +305,32 @@ def test_documents_read_integral_floats_as_json_schema_does(source) -> None:
     assert [type(data["a"][0]), type(data["a"][1]["c"]), type(data["a"][1]["b"])] == \
         [int, int, float]
     assert repr(source) == before  # the caller's dict is not modified
+
+
+# --- lone surrogates -------------------------------------------------------------------------
+
+
+def test_lone_surrogates_are_located_errors() -> None:
+    """``"\\ud800"`` is valid JSON text but no character: a located error, never a
+    UnicodeEncodeError from the validator or the printer."""
+    text = '{\n  "model_type": "lm",\n  "name": "a\\ud800b",\n  "\\udc00": 1,\n  "ok": "\\ud83d\\ude00"\n}'
+    assert sorted(_issues(text)) == [("$.name", "encoding", 3, 11),
+                                     ('$["\\udc00"]', "encoding", 4, 13)]
+    with pytest.raises(ConfigError) as info:
+        parse(text)
+    assert all(line.isprintable() for line in str(info.value).splitlines())
+    assert "\\ud800" in str(info.value)
+
+
+def test_lone_surrogates_in_dicts_and_yaml_are_errors_too() -> None:
+    assert _issues({"model_type": "lm", "x": ["\udfff"]}) == [("$.x[0]", "encoding", None, None)]
+    assert [i[:2] for i in _issues('model_type: "\\ud800"\n')] == [("$.model_type", "encoding")]
+
+
+def test_a_pair_of_surrogates_is_one_character() -> None:
+    assert parse('{"emoji": "\\ud83d\\ude00"}').data == {"emoji": "\U0001f600"}
+
+
+@pytest.mark.parametrize("source", [[{"a": 1}], 3, None, 2.5, False])
+def test_python_values_that_are_not_objects_are_config_errors(source) -> None:
+    assert [i[:2] for i in _issues(source)] == [("$", "type")]

@@ -119,10 +119,22 @@ def test_random_crop_false_always_starts_at_the_beginning(audio_dir: Path) -> No
     assert all(dataset[1][1]["timestamps"][0] == 0.0 for _ in range(3))
 
 
-def test_other_dataset_types_are_not_built(tmp_path: Path) -> None:
+def test_every_dataset_type_of_the_schema_is_built() -> None:
+    from sat_config.schema import files as schemas
+    from sat_config.training.data.loaders import DATASETS
+
+    schema = schemas.load("dataset")
+    types = set()
+    for ref in schema["oneOf"]:
+        prop = schema["$defs"][ref["$ref"].rsplit("/", 1)[1]]["properties"]["dataset_type"]
+        types |= {prop["const"]} if "const" in prop else set(prop["enum"])
+    assert types == set(DATASETS) == {"audio_dir", "pre_encoded", "wds", "s3"}
+
+
+def test_latents_for_a_model_that_trains_on_audio_are_refused(tmp_path: Path) -> None:
     config = sat_config.load_dataset_config({"dataset_type": "pre_encoded",
                                              "datasets": [{"id": "a", "path": str(tmp_path)}]})
-    with pytest.raises(NotImplementedError, match="pre_encoded.*built: audio_dir"):
+    with pytest.raises(DatasetError, match="autoencoder models train on audio.*pre_encoded"):
         create_dataset(load_typed(tiny_config()), config)
 
 

@@ -73,10 +73,18 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          wrapper="kinds.diffusion.wrapper:create_diffusion_cond_wrapper",
          demo="kinds.diffusion.demo:create_diffusion_cond_inpaint_demo_callback"),
     Kind("arc", _DIFFUSION, "kinds.arc.checks:checks", selected_by="arc",
-         model="kinds.diffusion.model:create_diffusion_cond"),
+         model="kinds.diffusion.model:create_diffusion_cond",
+         wrapper="kinds.arc.wrapper:create_arc_wrapper",
+         demo="kinds.arc.demo:create_arc_demo_callback"),
     Kind("diffusion_autoencoder", ("diffusion_autoencoder",),
-         "kinds.diffusion_autoencoder.checks:checks"),
-    Kind("lm", ("lm",), "kinds.lm.checks:checks"),
+         "kinds.diffusion_autoencoder.checks:checks",
+         model="kinds.diffusion_autoencoder.model:create_diffusion_autoencoder",
+         wrapper="kinds.diffusion_autoencoder.wrapper:create_diffusion_autoencoder_wrapper",
+         demo="kinds.diffusion_autoencoder.demo:create_diffusion_autoencoder_demo_callback"),
+    Kind("lm", ("lm",), "kinds.lm.checks:checks",
+         model="kinds.lm.model:create_lm",
+         wrapper="kinds.lm.wrapper:create_lm_wrapper",
+         demo="kinds.lm.demo:create_lm_demo_callback"),
 )}
 
 MODEL_TYPES: tuple[str, ...] = tuple(dict.fromkeys(t for k in KINDS.values() for t in k.model_types))

@@ -63,15 +63,15 @@ def parse(source: Any, *, fmt: str | None = None) -> Document:
             raise config_error(f"config text is {len(source):,} characters; the limit is {MAX_BYTES:,}",
                         None, "size")
         return _parse_raw(source, None, fmt)
-    raise TypeError(f"expected a path, JSON/YAML text, a file or a dict, "
-                    f"got {type(source).__name__}")
+    raise _not_an_object(source, None)  # a list, a number, None...
 
 
 def _looks_like_path(text: str) -> bool:
     """A one-line string is a path, unless it reads as YAML (``key: value``) and no such file
     exists. Text starting like JSON or a quoted string is never a path."""
-    if "\n" in text or len(text) >= 4096 or text.lstrip().startswith(("{", "[", '"', "'")):
-        return False
+    if "\n" in text or "\0" in text or len(text) >= 4096 \
+            or text.lstrip().startswith(("{", "[", '"', "'")):
+        return False  # no file is named so
     return ": " not in text or os.path.exists(text)
 
 
@@ -98,14 +98,22 @@ def read_limited(stream: Any, name: str | None = None) -> bytes | str:
 
 def _read_path(name: str) -> bytes:
     try:
-        with open(name, "rb") as stream:
-            size = os.fstat(stream.fileno()).st_size  # a regular file: refuse before reading
-            if size > MAX_BYTES:
-                raise config_error(f"file is {size:,} bytes; configs larger than {MAX_BYTES:,} bytes are "
-                            "refused", name, "size")
-            return read_limited(stream, name)  # pipes and devices report no useful size
+        stream = open(name, "rb")
     except OSError as exc:
         raise config_error(f"cannot read config file: {exc.strerror or exc}", name, "io") from None
+    except ValueError:  # a NUL, a character the file system cannot encode: no file is named so
+        raise config_error("cannot read config file: not a possible file name", name,
+                           "io") from None
+    with stream:
+        try:
+            size = os.fstat(stream.fileno()).st_size  # a regular file: refuse before reading
+        except OSError as exc:
+            raise config_error(f"cannot read config file: {exc.strerror or exc}", name,
+                               "io") from None
+        if size > MAX_BYTES:
+            raise config_error(f"file is {size:,} bytes; configs larger than {MAX_BYTES:,} bytes "
+                               "are refused", name, "size")
+        return read_limited(stream, name)  # pipes and devices report no useful size
 
 
 def _parse_raw(raw: bytes | str, name: str | None, fmt: str | None) -> Document:
@@ -203,10 +211,17 @@ def _parse_json(text: str, source: str | None) -> Any:
 # --- value check ---------------------------------------------------------------------------
 
 _JSON_SCALARS = frozenset((str, int, bool, type(None)))
+_SURROGATE = re.compile("[\ud800-\udfff]")
+"""Half of a UTF-16 pair on its own (JSON's ``"\\ud800"``): not a character, not encodable."""
+
+
+def _has_surrogate(text: str) -> bool:
+    return not text.isascii() and _SURROGATE.search(text) is not None
 
 
 def _is_plain_json(root: dict) -> bool | None:
-    """Fast scan (runs on every load): JSON values only, finite floats, bounded depth.
+    """Fast scan (runs on every load): JSON values only, finite floats, text that is Unicode
+    (no lone surrogate), bounded depth.
 
     None when something else is found; else whether an integral float (``2.0``) occurs.
     ``"".join(keys)`` is a C-speed way to ask "are all keys strings?" (it raises otherwise).
@@ -220,7 +235,8 @@ def _is_plain_json(root: dict) -> bool | None:
             return None
         if type(value) is dict:
             try:
-                "".join(value)
+                if _has_surrogate("".join(value)):
+                    return None
             except TypeError:
                 return None
         for child in value.values() if type(value) is dict else value:
@@ -231,6 +247,9 @@ def _is_plain_json(root: dict) -> bool | None:
                 if not isfinite(child):
                     return None
                 integral = integral or child.is_integer()
+            elif kind is str:
+                if not child.isascii() and _has_surrogate(child):
+                    return None
             elif kind not in scalars:
                 return None
     return integral
@@ -284,10 +303,7 @@ def check_tree(data: Any, doc: Document | None, *, scan: bool = True) -> bool:
     """
     source = doc.source if doc else None
     if not isinstance(data, dict):
-        kind = type(data).__name__ if data is not None else "null"
-        where = doc.position(()) if doc else None
-        raise config_error(f"the config must be an object (mapping) at the top level, not {kind}",
-                    source, "type", *(where or (None, None)))
+        raise _not_an_object(data, doc)
     if scan:
         integral = _is_plain_json(data)
         if integral is not None:
@@ -296,6 +312,13 @@ def check_tree(data: Any, doc: Document | None, *, scan: bool = True) -> bool:
     if issues:
         raise_all(issues, source)
     return _ints(data) is not data
+
+
+def _not_an_object(data: Any, doc: Document | None) -> ConfigError:
+    kind = type(data).__name__ if data is not None else "null"
+    where = doc.position(()) if doc else None
+    return config_error(f"the config must be an object (mapping) at the top level, not {kind}",
+                        doc.source if doc else None, "type", *(where or (None, None)))
 
 
 def _located(doc: Document | None, source: str | None, path: PathTuple, message: str,
@@ -320,6 +343,9 @@ def _value_problems(data: dict) -> list[tuple[PathTuple, str, str, str]]:
                 if not isinstance(key, str):
                     out.append((path, f"keys must be strings, got {key!r}", "type",
                                 "quote the key"))
+                elif _has_surrogate(key):
+                    out.append(((*path, key), f"the key {key!r} holds {_surrogates(key)}",
+                                "encoding", _SURROGATE_FIX))
             stack.extend(reversed([(v, (*path, k)) for k, v in value.items()
                                    if isinstance(k, str)]))
         elif isinstance(value, list):
@@ -327,6 +353,10 @@ def _value_problems(data: dict) -> list[tuple[PathTuple, str, str, str]]:
         elif isinstance(value, _Constant):
             out.append((path, f"invalid JSON: {value} is not valid JSON", "syntax",
                         "write a finite number"))
+        elif isinstance(value, str):
+            if _has_surrogate(value):
+                out.append((path, f"the string holds {_surrogates(value)}", "encoding",
+                            _SURROGATE_FIX))
         elif isinstance(value, float):
             if not math.isfinite(value):
                 out.append((path, f"{value} is not a finite number", "type",
@@ -336,6 +366,15 @@ def _value_problems(data: dict) -> list[tuple[PathTuple, str, str, str]]:
                         "objects, arrays, strings, numbers, booleans and null", "type",
                         "convert it to one of those"))
     return out
+
+
+_SURROGATE_FIX = "write the character itself, or both halves of its UTF-16 pair"
+
+
+def _surrogates(text: str) -> str:
+    found = sorted(set(_SURROGATE.findall(text)))
+    shown = ", ".join(f"\\u{ord(c):04x}" for c in found[:3])
+    return f"a lone surrogate ({shown}), half of a UTF-16 pair: it is not a character"
 
 
 # --- positions -----------------------------------------------------------------------------

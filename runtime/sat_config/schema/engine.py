@@ -1,8 +1,11 @@
 """Schema validation with every issue located by JSON path.
 
-jsonschema-rs answers the common case (a valid config) in microseconds; only when it says
-"invalid" does python-jsonschema, the reference validator, produce the detailed issues. The two
-engines give the same verdicts (tested); the per-type dispatch on ``model_type`` and the
+jsonschema-rs decides: it answers the common case (a valid config) in microseconds. Only when
+it says "invalid" does python-jsonschema, the reference validator, locate the detailed issues.
+The two engines give the same verdicts (tested): python-jsonschema reads the schemas' regexes
+through :func:`python_pattern`, which gives them the ECMA-262 meaning JSON Schema prescribes
+(and jsonschema-rs implements); should they still disagree, jsonschema-rs's own errors are
+reported, so a rejected document never passes. The per-type dispatch on ``model_type`` and the
 branch selection for ``oneOf`` keep the messages to the real mistakes.
 """
 
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
@@ -36,8 +40,102 @@ def _py_validator(name: str):
     from referencing import Registry, Resource
 
     registry = Registry().with_resources(
-        (uri, Resource.from_contents(s)) for uri, s in schemas.resources_by_uri().items())
-    return Draft202012Validator(schemas.load(name), registry=registry)
+        (uri, Resource.from_contents(_ecma_schema(s)))
+        for uri, s in schemas.resources_by_uri().items())
+    return Draft202012Validator(_ecma_schema(schemas.load(name)), registry=registry)
+
+
+# --- ECMA-262 regexes for python-jsonschema -----------------------------------------------------
+# JSON Schema's regexes are ECMA-262's; python-jsonschema runs them with Python's ``re.search``,
+# where ``$`` also matches before a final newline, ``.`` matches "\r", and ``\d``/``\w``
+# match any Unicode digit or letter. Each regex of the schemas is rewritten, once, into the Python
+# regex that means what ECMA-262 (and so jsonschema-rs) means.
+
+_ECMA_SPACE = ("\\t\\n\\x0b\\x0c\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f"
+               "\\u205f\\u3000\\ufeff")
+_CLASS_ESCAPES = {"d": "0-9", "w": "A-Za-z0-9_", "s": _ECMA_SPACE}
+_ESCAPES = {**{k: f"[{v}]" for k, v in _CLASS_ESCAPES.items()},
+            **{k.upper(): f"[^{v}]" for k, v in _CLASS_ESCAPES.items()}}
+_SOURCE_OF: dict[str, str] = {}
+"""Python regex -> the schema's ECMA-262 regex it came from (for messages)."""
+
+
+class RegexTranslationError(ValueError):
+    """A schema regex uses ECMA-262 syntax :func:`python_pattern` does not translate."""
+
+
+@cache
+def python_pattern(pattern: str) -> str:
+    """The Python regex that ``re.search`` runs with ECMA-262's meaning of ``pattern``.
+
+    ``$`` is the end of the text (``\\Z``), ``.`` excludes every line terminator, ``\\d``,
+    ``\\w`` are ASCII and ``\\s`` is ECMA's white space; the rest is spelled alike (``\\b`` keeps
+    Python's Unicode reading, which jsonschema-rs shares, tested). A construct
+    that is not (``\\D`` inside ``[...]``, ``[]``, named groups...) raises: a schema using one needs
+    a translation here first (every schema regex is tested against jsonschema-rs).
+    """
+    out: list[str] = []
+    i, in_class = 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern):
+            e = pattern[i + 1]
+            if in_class and e in _CLASS_ESCAPES:
+                out.append(_CLASS_ESCAPES[e])
+            elif not in_class and e in _ESCAPES:
+                out.append(_ESCAPES[e])
+            elif e in "DWSck" or e.isdigit() and e != "0":
+                raise RegexTranslationError(f"cannot translate \\{e} in {pattern!r}")
+            else:
+                out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            if pattern.startswith(("[]", "[^]"), i):
+                raise RegexTranslationError(f"cannot translate an empty class in {pattern!r}")
+            in_class = True
+        elif c == "$":
+            c = "\\Z"
+        elif c == ".":
+            c = "[^\\n\\r\\u2028\\u2029]"
+        elif c == "(" and pattern.startswith("(?<", i) and not pattern.startswith(
+                ("(?<=", "(?<!"), i):
+            raise RegexTranslationError(f"cannot translate a named group in {pattern!r}")
+        out.append(c)
+        i += 1
+    translated = "".join(out)
+    re.compile(translated)  # a schema regex Python cannot compile fails here, at load
+    _SOURCE_OF[translated] = pattern
+    return translated
+
+
+_SUBSCHEMA = ("not", "if", "then", "else", "items", "contains", "additionalProperties",
+              "unevaluatedProperties", "unevaluatedItems", "propertyNames", "additionalItems",
+              "contentSchema")
+_SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+_SUBSCHEMA_MAPS = ("properties", "$defs", "definitions", "dependentSchemas")
+
+
+def _ecma_schema(schema: Any) -> Any:
+    """A copy of ``schema`` whose regexes (``pattern``, ``patternProperties``) are Python's
+    spelling of their ECMA-262 meaning. Data keywords (``const``, ``default``...) are kept."""
+    if not isinstance(schema, dict):
+        return schema
+    out = dict(schema)
+    for key, value in schema.items():
+        if key == "pattern" and isinstance(value, str):
+            out[key] = python_pattern(value)
+        elif key == "patternProperties" and isinstance(value, dict):
+            out[key] = {python_pattern(k): _ecma_schema(v) for k, v in value.items()}
+        elif key in _SUBSCHEMA_MAPS and isinstance(value, dict):
+            out[key] = {k: _ecma_schema(v) for k, v in value.items()}
+        elif key in _SUBSCHEMA_LISTS and isinstance(value, list):
+            out[key] = [_ecma_schema(v) for v in value]
+        elif key in _SUBSCHEMA:
+            out[key] = _ecma_schema(value)
+    return out
 
 
 def is_valid(data: Any, kind: str = schemas.ROOT) -> bool:
@@ -81,8 +179,19 @@ def schema_issues(doc: Document, kind: str = schemas.ROOT) -> list[Issue]:
         target, pre = kind, []
     errors = _py_validator(target).iter_errors(data)
     found = [*pre, *(issue for e in errors for issue in _issues(e, target))]
+    if not any(i.severity == "error" for i in found):
+        found += _deciding_engine_issues(data, target)
     unique = list(dict.fromkeys(found))
     return sorted((_locate(i, doc) for i in unique), key=lambda i: (i.path, i.rule, i.message))
+
+
+def _deciding_engine_issues(data: Any, name: str) -> list[Issue]:
+    """jsonschema-rs rejected ``data`` but python-jsonschema found nothing to report: a
+    disagreement between the engines (a bug, tested against). The document is still invalid:
+    jsonschema-rs's own errors say where."""
+    issues = [Issue(json_path(tuple(e.instance_path)), e.message, "schema")
+              for e in _rs_validator(name).iter_errors(data)]
+    return issues or [Issue("$", "the document does not match the schema", "schema")]
 
 
 def _dispatch(data: dict) -> tuple[str | None, list[Issue]]:
@@ -175,54 +284,86 @@ def _score(errors: list, depth: int) -> tuple[int, int]:
 
 
 def _convert(error, family: str) -> Iterator[Issue]:
-    path = tuple(error.absolute_path)
-    where = json_path(path)
-    kind = error.validator
-    value = error.validator_value
+    """The issues of one python-jsonschema error, worded by its keyword's formatter."""
+    formatter = _MESSAGES.get(error.validator, _generic)
+    yield from formatter(error, tuple(error.absolute_path), family)
+
+
+def _schema_of(error) -> dict:
+    return error.schema if isinstance(error.schema, dict) else {}
+
+
+def _unknown_keys(error, path: PathTuple, family: str) -> Iterator[Issue]:
+    allowed = sorted((_schema_of(error).get("properties") or {}).keys())
     instance = error.instance
-    schema = error.schema if isinstance(error.schema, dict) else {}
-    if kind == "additionalProperties" or kind == "unevaluatedProperties":
-        allowed = sorted((schema.get("properties") or {}).keys())
-        extras = [k for k in instance if k not in allowed] if isinstance(instance, dict) else []
-        for key in extras:
-            yield Issue(json_path((*path, key)), f"unknown key {key!r}", kind,
-                        _key_hint(key, allowed, path, family))
-        return
-    if kind == "required":
-        missing = error.message.split("'")[1] if "'" in error.message else str(value)
-        cond = _condition(error)
-        message = f"{missing!r} is required" + (f" when {cond}" if cond else "")
-        yield Issue(json_path((*path, missing)), message, kind)
-        return
-    if kind in ("oneOf", "anyOf") and isinstance(instance, dict):
-        tag = (schema.get("discriminator") or {}).get("propertyName")
-        if tag:
-            options = _tag_values(error, tag)
-            if tag not in instance:
-                yield Issue(json_path((*path, tag)), f"{tag!r} is required", "required",
-                            f"one of: {', '.join(options)}" if options else None)
-            else:
-                yield _not_one_of(json_path((*path, tag)), instance[tag], options, "enum")
-            return
-    if kind in ("enum", "const"):
-        options = value if kind == "enum" else [value]
-        # a key pinned to one value says why
-        why = schema.get("description") if len(options) == 1 else None
-        yield _not_one_of(where, instance, options, kind, why)
-        return
-    if kind == "type":
-        expected = " or ".join(value) if isinstance(value, list) else value
-        yield Issue(where, f"expected {expected}, got {_kind(instance)} {_short(instance)}", kind,
-                    _type_hint(instance, value))
-        return
-    if kind == "not":
-        text = schema.get("description") or "this value is not allowed here"
-        yield Issue(where, text, kind)
-        return
-    if kind in ("oneOf", "anyOf") and not error.context:
-        yield Issue(where, f"matches more than one alternative of {kind}", kind)
-        return
-    yield Issue(where, error.message, kind)
+    extras = [k for k in instance if k not in allowed] if isinstance(instance, dict) else []
+    for key in extras:
+        yield Issue(json_path((*path, key)), f"unknown key {key!r}", error.validator,
+                    _key_hint(key, allowed, path, family))
+
+
+def _required(error, path: PathTuple, family: str) -> Iterator[Issue]:
+    missing = error.message.split("'")[1] if "'" in error.message else str(error.validator_value)
+    cond = _condition(error)
+    message = f"{missing!r} is required" + (f" when {cond}" if cond else "")
+    yield Issue(json_path((*path, missing)), message, "required")
+
+
+def _alternatives(error, path: PathTuple, family: str) -> Iterator[Issue]:
+    instance = error.instance
+    tag = (_schema_of(error).get("discriminator") or {}).get("propertyName") \
+        if isinstance(instance, dict) else None
+    if tag:
+        options = _tag_values(error, tag)
+        if tag not in instance:
+            yield Issue(json_path((*path, tag)), f"{tag!r} is required", "required",
+                        f"one of: {', '.join(options)}" if options else None)
+        else:
+            yield _not_one_of(json_path((*path, tag)), instance[tag], options, "enum")
+    elif not error.context:
+        yield Issue(json_path(path), f"matches more than one alternative of {error.validator}",
+                    error.validator)
+    else:
+        yield from _generic(error, path, family)
+
+
+def _not_allowed_value(error, path: PathTuple, family: str) -> Iterator[Issue]:
+    kind, value = error.validator, error.validator_value
+    options = value if kind == "enum" else [value]
+    # a key pinned to one value says why
+    why = _schema_of(error).get("description") if len(options) == 1 else None
+    yield _not_one_of(json_path(path), error.instance, options, kind, why)
+
+
+def _wrong_type(error, path: PathTuple, family: str) -> Iterator[Issue]:
+    value, instance = error.validator_value, error.instance
+    expected = " or ".join(value) if isinstance(value, list) else value
+    yield Issue(json_path(path), f"expected {expected}, got {_kind(instance)} {_short(instance)}",
+                "type", _type_hint(instance, value))
+
+
+def _forbidden(error, path: PathTuple, family: str) -> Iterator[Issue]:
+    text = _schema_of(error).get("description") or "this value is not allowed here"
+    yield Issue(json_path(path), text, "not")
+
+
+def _no_match(error, path: PathTuple, family: str) -> Iterator[Issue]:
+    source = _SOURCE_OF.get(error.validator_value, error.validator_value)
+    yield Issue(json_path(path), f"{_short(error.instance)} does not match the pattern "
+                f"{source!r}", "pattern")
+
+
+def _generic(error, path: PathTuple, family: str) -> Iterator[Issue]:
+    yield Issue(json_path(path), error.message, error.validator)
+
+
+_MESSAGES = {
+    "additionalProperties": _unknown_keys, "unevaluatedProperties": _unknown_keys,
+    "required": _required, "oneOf": _alternatives, "anyOf": _alternatives,
+    "enum": _not_allowed_value, "const": _not_allowed_value, "type": _wrong_type,
+    "not": _forbidden, "pattern": _no_match,
+}
+"""JSON Schema keyword -> the issues it becomes (any other keyword: the validator's message)."""
 
 
 def _condition(error) -> str | None:

@@ -4,12 +4,11 @@ offline Hugging Face cache holding a tiny T5 under a real model name (nothing is
 from __future__ import annotations
 
 import copy
-import os
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+
 
 torch = pytest.importorskip("torch")
 torch.set_num_threads(1)
@@ -18,9 +17,6 @@ REPO = Path(__file__).resolve().parents[3]
 FIXTURES = REPO / "tests" / "fixtures" / "upstream"
 SA2 = REPO / "tests" / "corpus" / "upstream" / "model_configs__txt2audio__stable_audio_2_0.json"
 
-TINY_T5 = dict(vocab_size=384, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_heads=4,
-               feed_forward_proj="gated-gelu")
-"""A 33,056-parameter T5 encoder; paired with the file-free ``ByT5Tokenizer``."""
 
 OFFLINE_T5_NAME = "t5-base"
 
@@ -87,44 +83,3 @@ def state_dict_of(tensors: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture
 def fixture_state_dict():
     return state_dict_of
-
-
-_HUB_ENV = ("HF_HOME", "HF_HUB_CACHE", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
-
-
-@pytest.fixture(scope="session")
-def offline_t5(tmp_path_factory) -> str:
-    """A Hugging Face cache in a temporary folder whose ``t5-base`` is a tiny random T5 encoder
-    with a ByT5 tokenizer, with the hub set offline: the conditioner's real
-    ``from_pretrained("t5-base")`` path runs without a network. Yields the model name."""
-    pytest.importorskip("transformers", reason="the t5/lut conditioners need the [text] extra")
-    home = tmp_path_factory.mktemp("hf_home")
-    saved = {k: os.environ.get(k) for k in _HUB_ENV}
-    os.environ.update(HF_HOME=str(home), HF_HUB_CACHE=str(home / "hub"), HF_HUB_OFFLINE="1",
-                      TRANSFORMERS_OFFLINE="1")
-    # huggingface_hub reads these once, at import; if it was imported before us, point its
-    # constants at the same values
-    constants = sys.modules.get("huggingface_hub.constants")
-    patched = {}
-    if constants is not None:
-        for name, value in (("HF_HUB_CACHE", str(home / "hub")), ("HF_HUB_OFFLINE", True)):
-            patched[name] = getattr(constants, name)
-            setattr(constants, name, value)
-    from transformers import ByT5Tokenizer, T5Config, T5EncoderModel
-
-    repo = home / "hub" / f"models--{OFFLINE_T5_NAME.replace('/', '--')}"
-    revision = "0" * 40
-    (repo / "refs").mkdir(parents=True)
-    (repo / "refs" / "main").write_text(revision)
-    snapshot = repo / "snapshots" / revision
-    torch.manual_seed(0)
-    T5EncoderModel(T5Config(**TINY_T5)).save_pretrained(snapshot)
-    ByT5Tokenizer().save_pretrained(snapshot)
-    yield OFFLINE_T5_NAME
-    for name, value in patched.items():
-        setattr(constants, name, value)
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value

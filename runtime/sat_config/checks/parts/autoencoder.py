@@ -18,6 +18,7 @@ from typing import Any
 
 from ...errors import Issue, err, warn
 from ...schema.facts import defaults
+from . import positive
 
 class _Part:
     """Where one encoder/decoder architecture keeps each fact, with the schema's defaults
@@ -264,7 +265,7 @@ def check_autoencoder_model(out: list[Issue], model: dict[str, Any], path: str,
                            reader="an autoencoder")
     if is_trained:
         ratio, size = model["downsampling_ratio"], top["sample_size"]
-        if size % ratio:
+        if positive(ratio, size) and size % ratio:
             out.append(warn("$.sample_size", f"sample_size {size} is not a multiple of the "
                             f"downsampling ratio {ratio}: the last partial latent frame is "
                             "padded or cut", "sample-size-multiple",

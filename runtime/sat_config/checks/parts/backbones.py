@@ -13,6 +13,7 @@ from typing import Any
 
 from ...errors import Issue, err, warn
 from ...schema.facts import defaults
+from . import positive
 
 _UNCOND = {kind: defaults("diffusion_uncond", "model", f"type={kind}", "config")
            for kind in ("DAU1d", "adp_uncond_1d", "dit")}
@@ -78,7 +79,7 @@ def check_structure(out: list[Issue], bb: Backbone) -> None:
 
 
 def check_heads(out: list[Issue], dim: int, heads: int, path: str) -> None:
-    if dim % heads:
+    if positive(dim, heads) and dim % heads:
         out.append(err(f"{path}.num_heads", f"embed_dim {dim} does not split into {heads} heads: "
                        "the attention's head split fails", "attention-heads",
                        f"use a num_heads that divides {dim}"))
@@ -86,6 +87,8 @@ def check_heads(out: list[Issue], dim: int, heads: int, path: str) -> None:
 
 def check_lm_heads(out: list[Issue], dim: int, dim_heads: int, path: str) -> None:
     """Upstream's attention uses ``dim // dim_heads`` heads of ``dim / heads`` channels."""
+    if not positive(dim, dim_heads):
+        return
     heads = dim // dim_heads
     if heads == 0 or dim % heads:
         out.append(err(f"{path}.dim_heads", f"embed_dim {dim} with dim_heads {dim_heads} gives "

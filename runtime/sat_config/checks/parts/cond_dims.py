@@ -9,6 +9,7 @@ channels (channels add up; the inpainting mask has 1, the masked input ``model.i
 from __future__ import annotations
 
 from ...errors import Issue, err, warn
+from . import positive
 from .backbones import Backbone
 from .conditioning import Conditioning
 
@@ -103,7 +104,7 @@ def _check_dit_projections(out: list[Issue], bb: Backbone) -> None:
                        f"{embed}-wide timestep embedding", "cond-width",
                        f"set project_global_cond: true, or global_cond_dim {embed}"))
     token_dim = bb.get("cond_token_dim")
-    if not token_dim or bb.get("project_cond_tokens") or embed % heads:
+    if not positive(token_dim, embed, heads) or bb.get("project_cond_tokens") or embed % heads:
         return
     head_dim = embed // heads
     kv_heads = token_dim // head_dim

@@ -11,6 +11,7 @@ from typing import Any
 
 from ...errors import Issue, err, warn
 from ...schema.facts import defaults
+from ...checks.parts import positive
 from ...checks.parts.autoencoder import downsampling_ratio
 from ...checks.parts.backbones import BACKBONE_DEFAULTS
 from ...checks.parts.diffusion import cond_checks, cond_model_checks
@@ -29,9 +30,18 @@ def checks(cfg: dict[str, Any]) -> list[Issue]:
     return out
 
 
+_FLOW = ("rectified_flow", "rf_denoiser")
+
+
 def arc_checks(out: list[Issue], cfg: dict[str, Any]) -> None:
     arc = cfg["training"]["arc"]
     base = "$.training.arc"
+    _check_flow(out, cfg, "$.model.diffusion.diffusion_objective",
+                "ARC noises with the rectified-flow interpolation and denoises in one Euler step")
+    if arc.get("teacher_model") and ((arc.get("ode_warmup") or {}).get("warmup_steps") or 0) > 0:
+        _check_flow(out, arc["teacher_model"],
+                    f"{base}.teacher_model.model.diffusion.diffusion_objective",
+                    "the ODE warm-up samples the teacher with the flow DPM-Solver++")
     for key in ("teacher_model", "discriminator_base_model"):
         if arc.get(key):
             _check_nested(out, cfg, arc[key], f"{base}.{key}")
@@ -44,6 +54,15 @@ def arc_checks(out: list[Issue], cfg: dict[str, Any]) -> None:
     dit = _dit(disc)
     if dit is not None:  # the schema requires a DiT discriminator base (ARC cuts a DiT at a layer)
         _check_head(out, cfg, arc.get("discriminator") or {}, disc, dit, own)
+
+
+def _check_flow(out: list[Issue], config: dict, path: str, why: str) -> None:
+    diffusion = (config.get("model") or {}).get("diffusion") or {}
+    objective = diffusion.get("diffusion_objective", "v")
+    if objective not in _FLOW:
+        out.append(err(path, f"objective {objective!r} under training.arc: {why}, which "
+                       "assumes a flow model", "arc-flow-objective",
+                       'set "diffusion_objective": "rectified_flow" (or "rf_denoiser")'))
 
 
 def _dit(config: dict) -> dict | None:
@@ -108,7 +127,10 @@ def _check_convnext(out: list[Issue], conf: dict, path: str, cfg: dict, patch: i
     if len(strides) < stages:
         return
     ratio = downsampling_ratio(cfg["model"].get("pretransform")) or 1
-    tokens = cfg.get("sample_size", 0) // ratio // patch
+    size = cfg.get("sample_size", 0)
+    if not positive(ratio, patch, size, *strides[:stages]):
+        return
+    tokens = size // ratio // patch
     length = tokens
     for stride in strides[:stages]:  # each stage: kernel 2s, stride s, padding ceil(s/2)
         length = (length + 2 * -(-stride // 2) - 2 * stride) // stride + 1

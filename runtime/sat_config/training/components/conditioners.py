@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from ..parts import Parts
+from .embeddings import NumberEmbedder
 from .transformer import AbsolutePositionalEmbedding
 
 TEXT_EXTRA = "sat-config[text]"
@@ -94,35 +95,6 @@ class IntConditioner(Conditioner):
         # for min_val = 0, the default)
         embeds = self.int_embedder(values - self.min_val).unsqueeze(1)
         return [embeds, _ones(embeds.shape[0], 1, device)]
-
-
-class LearnedPositionalEmbedding(nn.Module):
-    """``[x, sin(2 pi x w), cos(2 pi x w)]`` with learned frequencies ``w`` (adp's)."""
-
-    def __init__(self, dim: int):
-        super().__init__()
-        if dim % 2:
-            raise ValueError("LearnedPositionalEmbedding needs an even width")
-        self.weights = nn.Parameter(torch.randn(dim // 2))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = x[:, None]
-        freqs = x * self.weights[None, :] * 2 * torch.pi
-        return torch.cat((x, freqs.sin(), freqs.cos()), dim=-1)
-
-
-class NumberEmbedder(nn.Module):
-    """adp's NumberEmbedder: learned Fourier features of a scalar, then a linear layer."""
-
-    def __init__(self, features: int, dim: int = 256):
-        super().__init__()
-        self.features = features
-        self.embedding = nn.Sequential(LearnedPositionalEmbedding(dim),
-                                       nn.Linear(dim + 1, features))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        shape = x.shape
-        return self.embedding(x.reshape(-1)).view(*shape, self.features)
 
 
 class NumberConditioner(Conditioner):

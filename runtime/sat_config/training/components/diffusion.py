@@ -23,32 +23,13 @@ from torch import nn
 
 from ..parts import Parts
 from .dit import DiffusionTransformer
+from .timesteps import DistributionShift
 
 
 def model_kwargs(config) -> dict[str, Any]:
     """A typed backbone ``config`` as constructor keyword arguments (schema defaults included;
     nested option objects as plain dicts)."""
     return config.model_dump()
-
-
-class DistributionShift:
-    """Sequence-length-dependent shift of diffusion times (SD3-style): longer sequences are
-    pushed towards noisier t."""
-
-    def __init__(self, base_shift: float = 0.5, max_shift: float = 1.15, max_length: int = 4096,
-                 min_length: int = 256, use_sine: bool = False):
-        self.base_shift = base_shift
-        self.max_shift = max_shift
-        self.max_length = max_length
-        self.min_length = min_length
-        self.use_sine = use_sine
-
-    def time_shift(self, t: torch.Tensor, seq_len: int) -> torch.Tensor:
-        seq_len = min(max(seq_len, self.min_length), self.max_length)
-        mu = -(self.base_shift + (self.max_shift - self.base_shift)
-               * (seq_len - self.min_length) / (self.max_length - self.min_length))
-        shifted = 1 - math.exp(mu) / (math.exp(mu) + (1 / (1 - t) - 1))
-        return torch.sin(shifted * math.pi / 2) if self.use_sine else shifted
 
 
 class DiffusionModelWrapper(nn.Module):

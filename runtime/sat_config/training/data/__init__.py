@@ -1,1 +1,2 @@
-"""Training data: synthetic audio (the default) and local audio directories."""
+"""Training data: synthetic audio (the default), local audio directories, pre-encoded latents
+and WebDataset shards (local or S3)."""

@@ -76,7 +76,24 @@ def load_metadata_fn(path: str | Path) -> MetadataFn:
     fn = getattr(module, "get_custom_metadata", None)
     if not callable(fn):
         raise AttributeError(f"{path} defines no get_custom_metadata(info, audio) function")
-    return fn
+    return _CheckedMetadataFn(fn, path)
+
+
+class _CheckedMetadataFn:
+    """``get_custom_metadata`` with its result checked: a dict (or None: nothing to add); the
+    hook gets a copy of ``info`` so it cannot remove what the conditioners need."""
+
+    def __init__(self, fn: MetadataFn, path: Path):
+        self.fn, self.path = fn, path
+
+    def __call__(self, info: dict[str, Any], audio: torch.Tensor | None) -> dict[str, Any]:
+        result = self.fn(dict(info), audio)
+        if result is None:
+            return {}
+        if not isinstance(result, dict):
+            raise DatasetError(f"custom_metadata_module {self.path}: get_custom_metadata "
+                               f"returned {type(result).__name__}, not a dict")
+        return result
 
 
 def resample(audio: np.ndarray, source_rate: int, target_rate: int) -> np.ndarray:
