@@ -24,7 +24,7 @@ def _config(tmp_path: Path) -> Path:
 
 def _train(tmp_path: Path, *flags: str, name: str = "run") -> int:
     return main(["train", str(_config(tmp_path)), "--output-dir", str(tmp_path / name),
-                 "--accelerator", "cpu", "--batch-size", "2", "--max-steps", "3", *flags])
+                 "--accelerator", "cpu", "--batch-size", "2", "--max-steps", "1", *flags])
 
 
 def test_csv_only_writes_no_tensorboard_events(tmp_path: Path) -> None:
