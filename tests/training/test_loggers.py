@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -69,8 +70,15 @@ def test_wandb_offline_logs_losses_audio_and_spectrograms(tmp_path: Path, monkey
     assert audio and images
     assert any("spectrogram" in p.name for p in images)
     # the run's record for `wandb sync`: project, run name, the loss terms, the config
-    record = next(runs[0].glob("*.wandb")).read_bytes()
-    for text in (b"proj", b"tiny", b"train/loss", b"train/mrstft_loss", b"model_config"):
+    # (the wandb service process writes it asynchronously: wait for it, briefly)
+    wanted = (b"proj", b"tiny", b"train/loss", b"train/mrstft_loss", b"model_config")
+    deadline = time.monotonic() + 30
+    while True:
+        record = next(runs[0].glob("*.wandb")).read_bytes()
+        if all(text in record for text in wanted) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    for text in wanted:
         assert text in record, text
 
 
