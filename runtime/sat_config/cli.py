@@ -210,6 +210,12 @@ def cmd_pre_encode(args: argparse.Namespace, out: TextIO) -> int:
     return run_pre_encode(args)
 
 
+def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
+    from .training.export import run_export
+
+    return run_export(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sat-config", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -264,6 +270,16 @@ def build_parser() -> argparse.ArgumentParser:
     if add_pre_encode_arguments is not None:
         add_pre_encode_arguments(p)
     p.set_defaults(func=cmd_pre_encode)
+
+    p = sub.add_parser("export", help="write a trained model in upstream's format, with its "
+                                      "config (needs the [train] extra)")
+    try:
+        from .training.export import add_export_arguments
+    except ImportError:  # training package absent in a partial install
+        add_export_arguments = None
+    if add_export_arguments is not None:
+        add_export_arguments(p)
+    p.set_defaults(func=cmd_export)
     return parser
 
 

@@ -144,6 +144,26 @@ def describe_mismatch(expected: Mapping[str, torch.Size], found: Mapping[str, An
     return "; ".join(parts) or None
 
 
+# torch's old weight_norm (upstream's) names the two halves ``weight_g`` / ``weight_v``; the
+# parametrization API (ours) names them ``parametrizations.weight.original0`` / ``original1``.
+WEIGHT_NORM_NAMES = (("weight_g", "parametrizations.weight.original0"),
+                     ("weight_v", "parametrizations.weight.original1"))
+
+
+def weight_norm_names_to_ours(state: dict[str, Any], expected: Mapping[str, Any]) -> dict[str, Any]:
+    """``state`` with upstream's weight-norm names renamed where ``expected`` has ours."""
+    renamed = {}
+    for key, value in state.items():
+        for theirs, ours in WEIGHT_NORM_NAMES:
+            if key.endswith("." + theirs) or key == theirs:
+                candidate = key[: len(key) - len(theirs)] + ours
+                if candidate in expected and key not in expected:
+                    key = candidate
+                break
+        renamed[key] = value
+    return renamed
+
+
 def load_weights(module: nn.Module, path: str | Path, *, what: str = "the model") -> None:
     """Load the weights in ``path`` (a ``{"state_dict": ...}`` file, a bare state dict, or a
     Lightning checkpoint written by ``sat-config train``) into ``module``, strictly."""
@@ -152,6 +172,7 @@ def load_weights(module: nn.Module, path: str | Path, *, what: str = "the model"
     prefix = _best_prefix(list(state), set(expected))
     if prefix:
         state = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+    state = weight_norm_names_to_ours(state, expected)
     problem = describe_mismatch(expected, state)
     if problem:
         raise CheckpointFileError(path, f"does not fit {what}: {problem}")
