@@ -48,13 +48,16 @@ def test_usage_errors_exit_2(argv: list[str], capsys) -> None:
     assert rc == 2
 
 
-def test_an_unbuilt_dataset_type_exits_2(tmp_path: Path, capsys) -> None:
+def test_latents_for_an_autoencoder_exit_2_saying_why(tmp_path: Path, capsys) -> None:
+    """An autoencoder trains on audio: a pre_encoded dataset is a one-line usage error."""
     dataset = _write(tmp_path, {"dataset_type": "pre_encoded",
                                 "datasets": [{"id": "a", "path": str(tmp_path)}]}, "ds.json")
     config = _write(tmp_path, tiny_config())
     rc = main(["train", str(config), "--dataset-config", str(dataset), "--max-steps", "1",
                "--output-dir", str(tmp_path / "run"), "--accelerator", "cpu"])
-    assert rc == 2 and "pre_encoded" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert rc == 2 and "autoencoder models train on audio" in err and "pre_encoded" in err
+    assert "Traceback" not in err
 
 
 def test_train_writes_checkpoints_logs_and_demos_then_resumes(tmp_path: Path, capsys) -> None:
