@@ -24,9 +24,9 @@ import torch
 from pytorch_lightning.utilities.rank_zero import rank_zero_only
 
 from ...models import DiffusionCondConfig, DiffusionCondInpaintConfig, DiffusionUncondConfig
+from ...training.components.inpainting import random_inpaint_mask
 from ...training.components.sampling import sample_for_objective
 from ...training.demo_io import demo_directory, write_demo
-from .inpainting import random_inpaint_mask
 from .wrapper import unwrap_batch
 
 UNCOND_DEMOS = 8  # fixed upstream
