@@ -222,3 +222,41 @@ def test_inpaint_demo_defaults_to_synthetic_audio(tiny_arc, tmp_path):
                     "demo_reals_00000001.wav"]
     audio, _ = sf.read(tmp_path / "demo_arc_inpaint_cfg_1_00000001.wav")
     assert audio.shape == (2 * 64, 2) and abs(audio).max() > 0
+
+
+@pytest.mark.slow
+def test_an_inpaint_variant_of_the_tiny_example_trains(tmp_path):
+    """``sat-config train`` on the tiny ARC example made an inpainting model: finite losses of
+    both steps, and the inpainting demo's files."""
+    import csv
+    import json
+    import math
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[3] / "examples" / "diffusion_cond_arc-tiny.json"
+    cfg = json.loads(example.read_text())
+    cfg["model_type"] = "diffusion_cond_inpaint"
+    cfg["model"]["diffusion"]["input_concat_ids"] = list(IDS)
+    cfg["model"]["diffusion"]["config"]["input_concat_dim"] = cfg["model"]["io_channels"] + 1
+    cfg["training"]["inpainting"] = {}
+    cfg["training"]["trim_config"] = {"trim_prob": 0.5, "type": "random_item"}
+    cfg["training"]["demo"] = {"demo_every": 3, "demo_steps": 2, "num_demos": 2,
+                               "demo_cfg_scales": [1.0]}
+    path = tmp_path / "arc_inpaint.json"
+    path.write_text(json.dumps(cfg))
+    run = tmp_path / "run"
+    out = subprocess.run(
+        [sys.executable, "-m", "sat_config", "train", str(path), "--accelerator", "cpu",
+         "--max-steps", "4", "--batch-size", "2", "--seed", "0", "--output-dir", str(run)],
+        capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "2"}, timeout=900)
+    assert out.returncode == 0, out.stderr[-3000:]
+    with next(run.glob("logs/version_*/metrics.csv")).open() as f:
+        by_step = {int(r["step"]): r for r in csv.DictReader(f) if r.get("step")}
+    losses = [float(by_step[s]["train/gen_loss"]) for s in (0, 2)] + \
+        [float(by_step[s]["train/discriminator_loss"]) for s in (1, 3)]
+    assert all(math.isfinite(v) for v in losses)
+    names = {p.name.rsplit("_", 1)[0] for p in (run / "demos").glob("*.wav")}
+    assert names == {"demo_reals", "demo_masked_input", "demo_arc_inpaint_cfg_1"}
