@@ -10,7 +10,6 @@ import pytest
 import torch
 
 from sat_config import load_config
-from sat_config.errors import NotBuiltError
 from sat_config.kinds import KINDS, kind_of
 from sat_config.kinds.arc import wrapper as W
 from sat_config.kinds.arc.discriminator import ConvNeXtDiscriminator
@@ -108,19 +107,6 @@ def test_a_v_objective_model_is_refused(tiny_arc):
     model.diffusion_objective = "v"
     with pytest.raises(ValueError, match="rectified_flow"):
         W.create_arc_wrapper(typed, model)
-
-
-def test_inpainting_under_arc_is_not_built_yet(tiny_arc):
-    tiny_arc["model_type"] = "diffusion_cond_inpaint"
-    diffusion = tiny_arc["model"]["diffusion"]
-    diffusion["input_concat_ids"] = ["inpaint_mask", "inpaint_masked_input"]
-    diffusion["config"]["input_concat_dim"] = 3
-    tiny_arc["training"]["inpainting"] = {}
-    tiny_arc["training"]["demo"] = {"num_demos": 1, "demo_cfg_scales": [1.0]}
-    with pytest.raises(NotBuiltError, match="inpainting"):
-        _build(tiny_arc)
-    with pytest.raises(NotBuiltError, match="inpainting"):
-        KINDS["arc"].part("demo")(load_config(tiny_arc))
 
 
 # --- alternating steps, EMA ------------------------------------------------------------------

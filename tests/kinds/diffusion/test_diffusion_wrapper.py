@@ -12,7 +12,7 @@ from kinds.diffusion.diffusion_standins import (CondModel, HalvingPretransform, 
                                                 cond_config, cond_dict, uncond_config)
 
 import sat_config.kinds.diffusion.wrapper as W
-from sat_config.kinds.diffusion.inpainting import random_inpaint_mask
+from sat_config.training.components.inpainting import random_inpaint_mask
 from sat_config.training.protocols import TrainingWrapper
 
 

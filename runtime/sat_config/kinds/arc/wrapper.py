@@ -25,6 +25,14 @@ schema admits works and padding masks are trimmed too (to a multiple of the DiT 
 the EMA is updated after the student's optimiser step, ``train/std_data`` is really logged,
 ``use_model_as_*`` copy the student (its current, e.g. pre-trained, weights) instead of building
 a randomly initialised model, and there is ``export_model`` and a ``validation_step``.
+
+Inpainting (``diffusion_cond_inpaint``, or a model listing ``inpaint_mask`` /
+``inpaint_masked_input`` in ``input_concat_ids``; upstream's ARC wrapper has no inpainting):
+every step draws one random mask per item (``training.inpainting.mask_kwargs``, defaults when
+the section is absent) on the (trimmed) latents and adds the mask and the masked latents to every
+conditioning of that step: the student's, the discriminator's (real, fake and contrastive
+scores) and, in the ODE warm-up, the teacher's (kept with its trajectories, so the student
+regresses onto the teacher's inpainting of the same masked input). Validation masks too.
 """
 
 from __future__ import annotations
@@ -38,8 +46,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ...errors import NotBuiltError
 from ...models import DiffusionCondConfig, DiffusionCondInpaintConfig
+from ...training.components.inpainting import config_mask_options, random_inpaint_mask
 from ...training.components.sampling import rf_denoiser_sigmas, sample_flow_dpmpp
 from ...training.components.timesteps import logit_normal, trunc_logit_normal
 from ...training.ema import EMA
@@ -52,7 +60,6 @@ FLOW_OBJECTIVES = ("rectified_flow", "rf_denoiser")
 LOGSNR_RANGE = (-6.0, 2.0)  # logsnr_uniform noise and the teacher's schedule
 MIN_TRIM = 128  # frames: trimming never goes shorter (upstream's floor)
 VALIDATION_TIMESTEPS = (0.1, 0.3, 0.5, 0.7, 0.9)
-INPAINT_IDS = ("inpaint_mask", "inpaint_masked_input")
 
 
 class NoiseDistribution:
@@ -125,10 +132,7 @@ class ARCTrainingWrapper(pl.LightningModule):
             raise ValueError("ARC noises with the rectified-flow interpolation: set "
                              "model.diffusion.diffusion_objective to rectified_flow or "
                              f"rf_denoiser (got {self.diffusion_objective!r})")
-        if training.inpainting is not None or \
-                set(INPAINT_IDS) & set(config.model.diffusion.input_concat_ids):
-            raise NotBuiltError("ARC post-training with inpainting inputs is not built in "
-                                "sat-config's training runtime yet")
+        self.inpaint_kwargs = config_mask_options(config)
         self.discriminator = discriminator
         self.teacher_model = teacher_model
         head = arc.discriminator
@@ -270,6 +274,15 @@ class ARCTrainingWrapper(pl.LightningModule):
                      self.patch_size)
         return x[..., :length], padding[:, :length]
 
+    def inpainting(self, x: torch.Tensor, padding: torch.Tensor | None,
+                   rng: random.Random | None = None) -> dict[str, list[torch.Tensor]]:
+        """One random inpainting mask per item of ``x`` as conditioning entries
+        (``inpaint_mask``, ``inpaint_masked_input``); empty when the model does not inpaint."""
+        if self.inpaint_kwargs is None:
+            return {}
+        masked, mask = random_inpaint_mask(x, padding, rng=rng, **self.inpaint_kwargs)
+        return {"inpaint_mask": [mask], "inpaint_masked_input": [masked]}
+
     # --- the discriminator ----------------------------------------------------------------------
 
     def scores(self, x: torch.Tensor, t: torch.Tensor, conditioning: dict) -> torch.Tensor:
@@ -287,7 +300,9 @@ class ARCTrainingWrapper(pl.LightningModule):
         step = self.step_index
         self.standalone_step += 1
         if step < self.ode_warmup_steps:
-            loss = self.ode_warmup_loss(x, metadata, step)
+            padding = self.padding_masks(metadata, x.shape[-1]) \
+                if self.inpaint_kwargs is not None else None
+            loss = self.ode_warmup_loss(x, metadata, step, padding)
             self._step(opt_gen, loss, list(self.diffusion.parameters()))
             self.update_ema()
             self._log({"train/ode_mse_loss": loss.detach(), "train/std_data": x.detach().std()},
@@ -296,13 +311,14 @@ class ARCTrainingWrapper(pl.LightningModule):
         padding = self.padding_masks(metadata, x.shape[-1])
         x, padding = self.trim(x, padding)
         batch_size = x.shape[0]
-        conditioning = self.diffusion.conditioner(metadata, self.device)
+        inpaint = self.inpainting(x, padding)  # drawn on the trimmed latents: aligned with them
+        conditioning = {**self.diffusion.conditioner(metadata, self.device), **inpaint}
         t = self.gen_noise(batch_size, x.device).to(x.dtype)
         x_t = _noised(x, torch.randn_like(x), t)
         log: dict[str, Any] = {"train/std_data": x.detach().std()}
         if step % 2 == 0:
             v = self.diffusion(x_t, t, conditioning, cfg_dropout_prob=self.cfg_dropout_prob)
-            loss = self.generator_loss(x, _euler_to_zero(x_t, v, t), metadata, log)
+            loss = self.generator_loss(x, _euler_to_zero(x_t, v, t), metadata, log, inpaint)
             self._step(opt_gen, loss, list(self.diffusion.parameters()))
             self.update_ema()  # after the step (upstream updates before it)
             log["train/gen_loss"] = loss.detach()
@@ -310,7 +326,8 @@ class ARCTrainingWrapper(pl.LightningModule):
         else:
             with torch.no_grad():
                 v = self.diffusion(x_t, t, conditioning)
-            loss = self.discriminator_loss(x, _euler_to_zero(x_t, v, t).detach(), metadata, log)
+            loss = self.discriminator_loss(x, _euler_to_zero(x_t, v, t).detach(), metadata,
+                                           log, inpaint)
             self._step(opt_disc, loss, self.discriminator_parameters())
             log["train/discriminator_loss"] = loss.detach()
             log["train/disc_lr"] = opt_disc.param_groups[0]["lr"]
@@ -318,10 +335,11 @@ class ARCTrainingWrapper(pl.LightningModule):
         return loss
 
     def generator_loss(self, x: torch.Tensor, denoised: torch.Tensor,
-                       metadata: list[dict[str, Any]], log: dict[str, Any]) -> torch.Tensor:
+                       metadata: list[dict[str, Any]], log: dict[str, Any],
+                       inpaint: dict[str, Any] | None = None) -> torch.Tensor:
         t = self.dis_noise(x.shape[0], x.device).to(x.dtype)
         noise = torch.randn_like(x)
-        conditioning = self.discriminator.conditioner(metadata, self.device)
+        conditioning = {**self.discriminator.conditioner(metadata, self.device), **(inpaint or {})}
         fake = self.scores(_noised(denoised, noise, t), t, conditioning)
         with torch.no_grad():  # the real scores do not depend on the student
             real = self.scores(_noised(x, noise, t), t, conditioning)
@@ -332,11 +350,13 @@ class ARCTrainingWrapper(pl.LightningModule):
         return adversarial * self.gen_weight
 
     def discriminator_loss(self, x: torch.Tensor, denoised: torch.Tensor,
-                           metadata: list[dict[str, Any]], log: dict[str, Any]) -> torch.Tensor:
+                           metadata: list[dict[str, Any]], log: dict[str, Any],
+                           inpaint: dict[str, Any] | None = None) -> torch.Tensor:
         t = self.dis_noise(x.shape[0], x.device).to(x.dtype)
         noise = torch.randn_like(x)
         reals_t, fakes_t = _noised(x, noise, t).detach(), _noised(denoised, noise, t).detach()
-        conditioning = self.discriminator.conditioner(metadata, self.device)
+        inpaint = inpaint or {}
+        conditioning = {**self.discriminator.conditioner(metadata, self.device), **inpaint}
         real, fake = self.scores(reals_t, t, conditioning), self.scores(fakes_t, t, conditioning)
         loss_dis = relativistic_losses(real, fake)[0] * self.dis_weight
         loss = loss_dis
@@ -356,7 +376,9 @@ class ARCTrainingWrapper(pl.LightningModule):
             log.update({"r1_penalty": r1.detach(), "r2_penalty": r2.detach(),
                         "train/grad_penalty_loss": penalty.detach()})
         if self.contrastive:
-            rolled = self.discriminator.conditioner(rolled_metadata(metadata), self.device)
+            # only the prompts are mismatched: the items keep their own masks
+            rolled = {**self.discriminator.conditioner(rolled_metadata(metadata), self.device),
+                      **inpaint}
             mismatched = self.scores(reals_t, t, rolled)
             contrastive = relativistic_losses(real, mismatched)[0] * self.dis_weight \
                 * self.contrastive_weight
@@ -365,28 +387,31 @@ class ARCTrainingWrapper(pl.LightningModule):
         return loss
 
     def ode_warmup_loss(self, x: torch.Tensor, metadata: list[dict[str, Any]],
-                        step: int) -> torch.Tensor:
+                        step: int, padding: torch.Tensor | None = None) -> torch.Tensor:
         """MSE between the student's one-step denoising of a teacher trajectory point and the
-        trajectory's end."""
+        trajectory's end (conditioned on the teacher's inpainting masks, if any)."""
         states = self.ode_states
         if states is None or step % self.ode_refresh_rate == 0 or \
                 states["target"].shape != x.shape:
-            states = self.ode_states = self.teacher_trajectories(x, metadata)
+            states = self.ode_states = self.teacher_trajectories(x, metadata, padding)
         n = x.shape[0]
         index = torch.randint(0, states["t"].shape[0], (n,))
         t = states["t"][index].to(x.device, x.dtype)
         x_t = states["x"][index, torch.arange(n)].to(x.device)
-        conditioning = self.diffusion.conditioner(states["metadata"], self.device)
+        conditioning = {**self.diffusion.conditioner(states["metadata"], self.device),
+                        **states["inpaint"]}
         v = self.diffusion(x_t, t, conditioning, cfg_dropout_prob=self.cfg_dropout_prob)
         return F.mse_loss(_euler_to_zero(x_t, v, t), states["target"])
 
     @torch.no_grad()
-    def teacher_trajectories(self, x: torch.Tensor,
-                             metadata: list[dict[str, Any]]) -> dict[str, Any]:
+    def teacher_trajectories(self, x: torch.Tensor, metadata: list[dict[str, Any]],
+                             padding: torch.Tensor | None = None) -> dict[str, Any]:
         """A teacher DPM-Solver++ run from fresh noise over the logSNR schedule: the state and t
-        before each step (steps, batch, ...) and the final sample."""
+        before each step (steps, batch, ...), the final sample and the inpainting conditioning
+        (masks of ``x``, drawn here) the teacher had."""
         teacher = self.teacher_model
-        conditioning = teacher.conditioner(metadata, self.device)
+        inpaint = self.inpainting(x, padding)
+        conditioning = {**teacher.conditioner(metadata, self.device), **inpaint}
         sigmas = rf_denoiser_sigmas(self.ode_sampling_steps, *LOGSNR_RANGE).to(x.device)
         xs, ts = [], []
 
@@ -397,13 +422,16 @@ class ARCTrainingWrapper(pl.LightningModule):
         target = sample_flow_dpmpp(teacher, torch.randn_like(x), sigmas=sigmas, callback=keep,
                                    cond=conditioning, cfg_scale=self.ode_cfg, batch_cfg=True)
         return {"x": torch.stack(xs), "t": torch.stack(ts).float(), "target": target,
-                "metadata": [dict(item) for item in metadata]}
+                "metadata": [dict(item) for item in metadata], "inpaint": inpaint}
 
     def validation_step(self, batch, batch_idx):
         """One-step denoising error of the student at fixed noise levels."""
         reals, metadata = _unwrap(batch)
         x = self.encode(reals)
-        conditioning = self.diffusion.conditioner(metadata, self.device)
+        padding = self.padding_masks(metadata, x.shape[-1]) \
+            if self.inpaint_kwargs is not None else None
+        conditioning = {**self.diffusion.conditioner(metadata, self.device),
+                        **self.inpainting(x, padding, rng=random.Random(batch_idx))}
         losses = []
         for value in VALIDATION_TIMESTEPS:
             t = torch.full((x.shape[0],), value, device=x.device, dtype=x.dtype)

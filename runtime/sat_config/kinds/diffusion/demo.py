@@ -22,9 +22,9 @@ from typing import Any
 import torch
 
 from ...models import DiffusionCondConfig, DiffusionCondInpaintConfig, DiffusionUncondConfig
+from ...training.components.inpainting import random_inpaint_mask
 from ...training.components.sampling import sample_for_objective
 from ...training.demo_io import ScheduledDemo, demo_directory, write_demo
-from .inpainting import random_inpaint_mask
 from .wrapper import unwrap_batch
 
 UNCOND_DEMOS = 8  # fixed upstream

@@ -29,16 +29,15 @@ import torch.nn.functional as F
 from torch import nn
 
 from ...models import DiffusionCondConfig, DiffusionCondInpaintConfig, DiffusionUncondConfig
+from ...training.components.inpainting import config_mask_options, random_inpaint_mask
 from ...training.components.timesteps import (TimestepSampler, distribution_shift,
                                               noise_and_target, scales, timestep_sampler)
 from ...training.ema import EMA
 from ...training.optim import create_optimizer, create_scheduler
 from ...training.typed import typed_field
-from .inpainting import mask_options, random_inpaint_mask
 
 EMA_BETA = 0.9999  # fixed upstream, not a config key
 VALIDATION_TIMESTEPS = (0.1, 0.3, 0.5, 0.7, 0.9)
-INPAINT_IDS = ("inpaint_mask", "inpaint_masked_input")
 LOSS_BUCKETS = 10
 COND_CONFIGS = (DiffusionCondConfig, DiffusionCondInpaintConfig)
 
@@ -191,7 +190,7 @@ class DiffusionCondTrainingWrapper(_DiffusionWrapper):
             type(config), "training.optimizer_configs",
             {"diffusion": {"optimizer": {"type": "Adam",
                                          "config": {"lr": _required_lr(training)}}}})
-        self.inpaint_kwargs = _inpaint_kwargs(config)
+        self.inpaint_kwargs = config_mask_options(config)
         self.validation_timesteps = VALIDATION_TIMESTEPS
 
     def configure_optimizers(self):
@@ -294,18 +293,6 @@ def _required_lr(training) -> float:
     if training.learning_rate is None:  # the schema rejects this config before we get here
         raise ValueError("training.learning_rate or training.optimizer_configs is required")
     return training.learning_rate
-
-
-def _inpaint_kwargs(config) -> dict | None:
-    """Mask options from ``training.inpainting``; None = off. Validation already requires the
-    section when the model takes the inpainting inputs (upstream fails with KeyError
-    'inpaint_mask' there, V12); a typed config built around validation gets the defaults."""
-    inpainting = config.training.inpainting
-    if inpainting is None:
-        if not set(INPAINT_IDS) & set(config.model.diffusion.input_concat_ids):
-            return None
-        inpainting = typed_field(type(config), "training.inpainting", {})
-    return mask_options(inpainting.mask_kwargs)
 
 
 def create_diffusion_uncond_wrapper(config: DiffusionUncondConfig, model: nn.Module):

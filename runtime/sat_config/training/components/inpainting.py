@@ -9,6 +9,9 @@ Each batch item draws one mask type with ``mask_type_probabilities`` (in this or
   generated.
 
 Frames past the real length stay 1 for the segment and causal types, as upstream has it.
+
+Shared by the kinds that train inpainting models: the standard conditional wrapper and demo
+(``kinds/diffusion``) and ARC post-training (``kinds/arc``).
 """
 
 from __future__ import annotations
@@ -17,6 +20,9 @@ import random
 from collections.abc import Sequence
 
 import torch
+
+from ...checks.parts.conditioning import INPAINT_IDS
+from ..typed import typed_field
 
 SEGMENTS, FULL, CAUSAL = 0, 1, 2
 DEFAULT_PROBABILITIES = (0.1, 0.8, 0.1)
@@ -59,3 +65,17 @@ def mask_options(options) -> dict:
     """Keyword arguments of :func:`random_inpaint_mask` from typed ``mask_kwargs``."""
     return {"max_mask_segments": options.max_mask_segments,
             "mask_type_probabilities": list(options.mask_type_probabilities)}
+
+
+def config_mask_options(config) -> dict | None:
+    """Mask options of a typed conditional diffusion config; None = no inpainting. From
+    ``training.inpainting`` when the section is there; a model listing the inpainting inputs
+    (``INPAINT_IDS``) in ``input_concat_ids`` without it gets the defaults (validation requires
+    the section there, upstream fails with KeyError 'inpaint_mask', V12; a typed config built
+    around validation still trains)."""
+    inpainting = config.training.inpainting
+    if inpainting is None:
+        if not set(INPAINT_IDS) & set(config.model.diffusion.input_concat_ids):
+            return None
+        inpainting = typed_field(type(config), "training.inpainting", {})
+    return mask_options(inpainting.mask_kwargs)
