@@ -237,3 +237,10 @@ def test_a_file_name_cannot_forge_output_lines(tmp_path) -> None:
     assert code == 0
     (line,) = out.splitlines()
     assert line.isprintable() and line.endswith(": ok")
+
+
+def test_defaults_reads_a_file_name_as_a_path_whatever_it_holds(tmp_path, capsys) -> None:
+    """A file name that looks like config text (a newline, braces) is still a file name."""
+    name = tmp_path / '{"model_type": "lm"}\nx.json'
+    assert cli.main(["defaults", str(name)]) == 2
+    assert "cannot read" in capsys.readouterr().err

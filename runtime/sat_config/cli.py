@@ -149,10 +149,12 @@ def _print_issues(exc: ConfigError) -> None:
 
 
 def cmd_defaults(args: argparse.Namespace, out: TextIO) -> int:
+    from pathlib import Path
+
     from .api import dump, load_config
 
-    try:
-        config = load_config(args.file)
+    try:  # a Path: a file name is never read as config text, whatever it holds
+        config = load_config(Path(args.file))
     except ConfigError as exc:
         _print_issues(exc)
         return USAGE if any(i.rule == "io" for i in exc.issues) else INVALID
