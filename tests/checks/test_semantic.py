@@ -592,6 +592,28 @@ CASES = [
     Case("lm heads narrower than the rotary embedding", "lm", _set("model.lm.config.dim_heads", 16),
          _set("model.lm.config.dim_heads", 32), "rotary-head-width",
          "$.model.lm.config.dim_heads"),
+    Case("conditioner id with a dot", "dit_cond",
+         _all(_set(f"{COND}.configs[1].id", "seconds.total"),
+              _set(f"{D}.cross_attention_cond_ids", ["prompt", "seconds.total"]),
+              _set(f"{D}.global_cond_ids", ["seconds.total"]),
+              _set("training.demo.demo_cond", [{"prompt": "a", "seconds.total": 1},
+                                               {"prompt": "b", "seconds.total": 2}])),
+         _none, "cond-id-name", "$.model.conditioning.configs[1].id"),
+    Case("CyclicLR momentum on an optimizer without momentum", "dit_cond",
+         _set("training.optimizer_configs", {"diffusion": {
+             "optimizer": {"type": "Adagrad", "config": {"lr": 1e-3}},
+             "scheduler": {"type": "CyclicLR", "config": {"base_lr": 1e-4, "max_lr": 1e-3}}}}),
+         _set("training.optimizer_configs", {"diffusion": {
+             "optimizer": {"type": "Adagrad", "config": {"lr": 1e-3}},
+             "scheduler": {"type": "CyclicLR", "config": {"base_lr": 1e-4, "max_lr": 1e-3,
+                                                          "cycle_momentum": False}}}}),
+         "optimizer-args", "$.training.optimizer_configs.diffusion.scheduler.config.cycle_momentum"),
+    Case("Adafactor clipping threshold below 1", "dit_cond",
+         _set("training.optimizer_configs", {"diffusion": {
+             "optimizer": {"type": "Adafactor", "config": {"lr": 1e-3, "d": 0.5}}}}),
+         _set("training.optimizer_configs", {"diffusion": {
+             "optimizer": {"type": "Adafactor", "config": {"lr": 1e-3, "d": 1.0}}}}),
+         "optimizer-args", "$.training.optimizer_configs.diffusion.optimizer.config.d"),
     Case("DAU1d channels shorter than depth", "dau_uncond", _set("model.config.depth", 15),
          _set("model.config.depth", 10), "dau-depth", "$.model.config.channels"),
     Case("DAU1d stride 1 without learned_resample", "dau_uncond",
