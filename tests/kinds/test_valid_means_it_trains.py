@@ -172,9 +172,22 @@ def trainable_candidates(draw, kind: str) -> dict:
     configs = doc["model"].get("conditioning", {}).get("configs", [])
     if configs and isinstance(configs[0], dict):
         configs[0]["id"] = "seconds_start"  # a key the synthetic metadata has
+    _cpu_only(doc)
     if draw(st.booleans()):
         doc["sample_size"] = draw(st.sampled_from(SAMPLE_SIZES))
     return doc
+
+
+def _cpu_only(node: Any) -> None:
+    """``capturable`` optimizers need a GPU (torch asserts on CPU): valid, but not here."""
+    if isinstance(node, dict):
+        if node.get("capturable") is True:
+            node["capturable"] = False
+        for value in node.values():
+            _cpu_only(value)
+    elif isinstance(node, list):
+        for value in node:
+            _cpu_only(value)
 
 
 def semantically_valid(doc: dict) -> bool:
