@@ -237,6 +237,9 @@ def test_tiny_examples_train(kind: str, tmp_path: Path) -> None:
     assert train_one_step(doc, tmp_path) == "trained"
 
 
+# TODO: generated DAU1d / ADP backbones at audio rate can take minutes per step on CPU (the
+# parameter cap does not bound compute); until a compute cap exists this runs with the slow tests.
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", KINDS)
 def test_valid_configs_train_or_name_the_unbuilt_part(kind: str, tmp_path_factory) -> None:
     @settings(max_examples=20, **SETTINGS)
