@@ -15,6 +15,7 @@ from typing import Any
 from ..errors import Issue, PathTuple, err, json_path
 from ..kinds import kind_of
 from ..parsing.document import integral_floats_as_ints
+from .parts.optimizers import check_optimizers
 
 # What a check meets on a value the schema rejected: a missing key, a string where a number
 # belongs, a zero (or ``false``) it divides by. On a schema-valid document each is a bug.
@@ -44,6 +45,7 @@ def semantic_issues(data: dict[str, Any], *, schema_valid: bool,
     check = kind.part("checks")
     try:
         issues.extend(check(data))
+        check_optimizers(issues, data.get("training"))
     except STRUCTURAL:
         if schema_valid:
             raise

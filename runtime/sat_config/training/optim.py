@@ -7,6 +7,8 @@ from collections.abc import Iterable
 import torch
 from torch.optim.lr_scheduler import LRScheduler
 
+from ..errors import not_built
+
 
 class InverseLR(LRScheduler):
     """Inverse decay with optional exponential warm-up (stable-audio-tools' scheduler).
@@ -36,9 +38,9 @@ def create_optimizer(spec, parameters: Iterable[torch.nn.Parameter]) -> torch.op
     if spec.type == "FusedAdam":
         try:
             from deepspeed.ops.adam import FusedAdam
-        except ImportError as exc:
-            raise ImportError("optimizer type FusedAdam needs DeepSpeed (pip install deepspeed)") \
-                from exc
+        except ImportError as exc:  # the one "valid but not built" error, naming the part
+            raise not_built("optimizer", "FusedAdam", why="it needs DeepSpeed, which is not "
+                            "installed: pip install deepspeed") from exc
         return FusedAdam(parameters, **spec.config.model_dump())
     optimizer_class = getattr(torch.optim, spec.type)
     return optimizer_class(parameters, **spec.config.model_dump())

@@ -71,7 +71,11 @@ class Backbone:
 def check_structure(out: list[Issue], bb: Backbone) -> None:
     """Array lengths, head counts and output channels the constructor needs."""
     if bb.kind == "dit":
-        check_heads(out, bb.get("embed_dim"), bb.get("num_heads"), bb.path)
+        dim, heads = bb.get("embed_dim"), bb.get("num_heads")
+        check_heads(out, dim, heads, bb.path)
+        if positive(dim, heads):
+            check_rotary_width(out, dim // heads, bool(bb.get("rotary_pos_emb")), bb.path,
+                               "num_heads", f"embed_dim {dim} over {heads} heads")
     elif bb.kind == "DAU1d":
         _check_dau(out, bb)
     else:
@@ -83,6 +87,22 @@ def check_heads(out: list[Issue], dim: int, heads: int, path: str) -> None:
         out.append(err(f"{path}.num_heads", f"embed_dim {dim} does not split into {heads} heads: "
                        "the attention's head split fails", "attention-heads",
                        f"use a num_heads that divides {dim}"))
+
+
+ROTARY_MIN_WIDTH = 32
+"""Rotary embeddings cover ``max(head width // 2, 32)`` channels of every head (V11)."""
+
+
+def check_rotary_width(out: list[Issue], width: int, rotary: bool, path: str, key: str,
+                       what: str) -> None:
+    """Heads narrower than the 32 channels rotary embeddings rotate: upstream builds the model
+    and fails on the first forward pass (V11); sat-config's transformer refuses to build."""
+    if rotary and 0 < width < ROTARY_MIN_WIDTH:
+        out.append(err(f"{path}.{key}", f"{what} gives heads {width} channels wide, narrower than "
+                       f"the {ROTARY_MIN_WIDTH} channels rotary embeddings rotate: the first "
+                       "forward pass fails (shape mismatch)", "rotary-head-width",
+                       f"use heads of at least {ROTARY_MIN_WIDTH} channels (fewer heads or a "
+                       "wider embed_dim), or set rotary_pos_emb: false"))
 
 
 def check_lm_heads(out: list[Issue], dim: int, dim_heads: int, path: str) -> None:

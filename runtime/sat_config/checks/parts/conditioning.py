@@ -91,6 +91,12 @@ def check_conditioning(out: list[Issue], model: dict, top: dict, conds: Conditio
             out.append(err(f"{path}.configs[{i}].id", f"conditioner id {cond_id!r} is already "
                            f"used by configs[{index[cond_id]}]: the later one silently replaces "
                            "it", "duplicate-cond-id", "give every conditioner its own id"))
+        elif cond_id == "" or "." in cond_id:
+            out.append(err(f"{path}.configs[{i}].id", f"conditioner id {cond_id!r} names a "
+                           "submodule (conditioner.conditioners.<id>): an empty id or one with "
+                           "'.' fails the build with KeyError", "cond-id-name",
+                           "use an id without '.', e.g. "
+                           f"{(cond_id.replace('.', '_') or 'prompt')!r}"))
         elif cond_id not in used:
             out.append(warn(f"{path}.configs[{i}].id", f"conditioner {cond_id!r} is not listed in "
                             "any *_cond_ids: it still runs on every batch and its metadata key "

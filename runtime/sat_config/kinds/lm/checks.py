@@ -12,7 +12,8 @@ from typing import Any
 from ...errors import Issue, err
 from ...schema.facts import defaults
 from ...checks.parts.autoencoder import check_pretransform, downsampling_ratio, io_channels
-from ...checks.parts.backbones import check_length, check_lm_heads
+from ...checks.parts import positive
+from ...checks.parts.backbones import check_length, check_lm_heads, check_rotary_width
 from ...checks.parts.conditioning import Conditioning, check_conditioning, check_demo_cond, \
     check_references
 
@@ -32,6 +33,12 @@ def checks(cfg: dict[str, Any]) -> list[Issue]:
     backbone, path = lm["config"], "$.model.lm.config"
     check_lm_heads(out, backbone["embed_dim"], backbone.get("dim_heads", _BACKBONE["dim_heads"]),
                    path)
+    dim_heads = backbone.get("dim_heads", _BACKBONE["dim_heads"])
+    if positive(backbone["embed_dim"], dim_heads):
+        check_rotary_width(out, min(dim_heads, backbone["embed_dim"]),
+                           backbone.get("rotary_pos_emb", _BACKBONE.get("rotary_pos_emb", True)),
+                           path, "dim_heads", f"dim_heads {dim_heads} (embed_dim "
+                           f"{backbone['embed_dim']})")
     conds = Conditioning(model, "$.model.conditioning")
     used = check_references(out, lm, "$.model.lm", LM_ID_KEYS, conds, inpaint_ids=False)
     _check_widths(out, lm, backbone, path, conds)
