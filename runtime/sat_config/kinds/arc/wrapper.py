@@ -48,6 +48,7 @@ from torch import nn
 
 from ...models import DiffusionCondConfig, DiffusionCondInpaintConfig
 from ...training.components.inpainting import config_mask_options, random_inpaint_mask
+from ...training.components.pretransforms import diffusion_input
 from ...training.components.sampling import rf_denoiser_sigmas, sample_flow_dpmpp
 from ...training.components.timesteps import logit_normal, trunc_logit_normal
 from ...training.ema import EMA
@@ -231,15 +232,7 @@ class ARCTrainingWrapper(pl.LightningModule):
     # --- data -------------------------------------------------------------------------------
 
     def encode(self, reals: torch.Tensor) -> torch.Tensor:
-        pretransform = self.diffusion.pretransform
-        if pretransform is None:
-            return reals
-        if self.pre_encoded:
-            scale = getattr(pretransform, "scale", 1.0)
-            return reals / scale if scale != 1.0 else reals
-        trainable = bool(getattr(pretransform, "enable_grad", False))
-        with torch.set_grad_enabled(torch.is_grad_enabled() and trainable):
-            return pretransform.encode(reals)
+        return diffusion_input(self.diffusion.pretransform, reals, self.pre_encoded)
 
     def train(self, mode: bool = True):
         super().train(mode)

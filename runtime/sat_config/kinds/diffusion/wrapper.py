@@ -30,6 +30,7 @@ from torch import nn
 
 from ...models import DiffusionCondConfig, DiffusionCondInpaintConfig, DiffusionUncondConfig
 from ...training.components.inpainting import config_mask_options, random_inpaint_mask
+from ...training.components.pretransforms import diffusion_input
 from ...training.components.timesteps import (TimestepSampler, distribution_shift,
                                               noise_and_target, scales, timestep_sampler)
 from ...training.ema import EMA
@@ -80,17 +81,8 @@ class _DiffusionWrapper(pl.LightningModule):
         return getattr(self.diffusion, "pretransform", None)
 
     def encode(self, reals: torch.Tensor) -> torch.Tensor:
-        """The diffusion input: reals through the pretransform (or pre-encoded latents divided
-        by its scale, which its encode would have applied)."""
-        pretransform = self.pretransform
-        if pretransform is None:
-            return reals
-        if self.pre_encoded:
-            scale = getattr(pretransform, "scale", 1.0)
-            return reals / scale if scale != 1.0 else reals
-        trainable = bool(getattr(pretransform, "enable_grad", False))
-        with torch.set_grad_enabled(torch.is_grad_enabled() and trainable):
-            return pretransform.encode(reals)
+        """The diffusion input (reals through the pretransform, or pre-encoded latents)."""
+        return diffusion_input(self.pretransform, reals, self.pre_encoded)
 
     def train(self, mode: bool = True):
         super().train(mode)

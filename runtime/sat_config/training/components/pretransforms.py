@@ -518,3 +518,18 @@ def _read_weights(path: Path) -> dict[str, Tensor]:
     if not isinstance(state, dict) or not all(torch.is_tensor(v) for v in state.values()):
         raise ValueError(f"{path}: neither a checkpoint with a 'state_dict' entry nor a state dict")
     return state
+
+
+def diffusion_input(pretransform: nn.Module | None, reals: torch.Tensor,
+                    pre_encoded: bool) -> torch.Tensor:
+    """What a diffusion model denoises: ``reals`` through the pretransform (gradients only when
+    it trains), or pre-encoded latents divided by its scale, which its encode would have
+    applied; the reals themselves without a pretransform."""
+    if pretransform is None:
+        return reals
+    if pre_encoded:
+        scale = getattr(pretransform, "scale", 1.0)
+        return reals / scale if scale != 1.0 else reals
+    trainable = bool(getattr(pretransform, "enable_grad", False))
+    with torch.set_grad_enabled(torch.is_grad_enabled() and trainable):
+        return pretransform.encode(reals)
