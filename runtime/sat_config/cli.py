@@ -200,22 +200,26 @@ def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
     return OK
 
 
-def cmd_train(args: argparse.Namespace, out: TextIO) -> int:
-    from .training.cli import run_train
+# Commands of the training runtime (the [train] extra): name -> (help, module, argument adder,
+# runner). Their modules are imported when the parser is built (they import no torch) and run.
+TRAINING_COMMANDS = {
+    "train": ("train a model from a config (needs the [train] extra)",
+              "cli", "add_train_arguments", "run_train"),
+    "pre-encode": ("encode a dataset's audio to latent files for pre_encoded training (needs "
+                   "the [train] extra)", "pre_encode", "add_pre_encode_arguments",
+                   "run_pre_encode"),
+    "export": ("write a trained model in upstream's format, with its config (needs the [train] "
+               "extra)", "export", "add_export_arguments", "run_export"),
+}
 
-    return run_train(args)
 
+def _training_command(module: str, runner: str):
+    def run(args: argparse.Namespace, out: TextIO) -> int:
+        from importlib import import_module
 
-def cmd_pre_encode(args: argparse.Namespace, out: TextIO) -> int:
-    from .training.pre_encode import run_pre_encode
+        return getattr(import_module(f".training.{module}", __package__), runner)(args)
 
-    return run_pre_encode(args)
-
-
-def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
-    from .training.export import run_export
-
-    return run_export(args)
+    return run
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -254,34 +258,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="value of the $schema key (default: the installed bundled schema)")
     p.set_defaults(func=cmd_init)
 
-    p = sub.add_parser("train", help="train a model from a config (needs the [train] extra)")
-    try:
-        from .training.cli import add_train_arguments
-    except ImportError:  # training package absent in a partial install
-        add_train_arguments = None
-    if add_train_arguments is not None:
-        add_train_arguments(p)
-    p.set_defaults(func=cmd_train)
+    for name, (text, module, adder, runner) in TRAINING_COMMANDS.items():
+        p = sub.add_parser(name, help=text)
+        try:
+            from importlib import import_module
 
-    p = sub.add_parser("pre-encode", help="encode a dataset's audio to latent files for "
-                                          "pre_encoded training (needs the [train] extra)")
-    try:
-        from .training.pre_encode import add_pre_encode_arguments
-    except ImportError:  # training package absent in a partial install
-        add_pre_encode_arguments = None
-    if add_pre_encode_arguments is not None:
-        add_pre_encode_arguments(p)
-    p.set_defaults(func=cmd_pre_encode)
-
-    p = sub.add_parser("export", help="write a trained model in upstream's format, with its "
-                                      "config (needs the [train] extra)")
-    try:
-        from .training.export import add_export_arguments
-    except ImportError:  # training package absent in a partial install
-        add_export_arguments = None
-    if add_export_arguments is not None:
-        add_export_arguments(p)
-    p.set_defaults(func=cmd_export)
+            getattr(import_module(f".training.{module}", __package__), adder)(p)
+        except ImportError:  # training package absent in a partial install
+            pass
+        p.set_defaults(func=_training_command(module, runner))
     return parser
 
 
