@@ -294,3 +294,13 @@ def test_validate_never_raises_on_any_input(source) -> None:
         assert issue.format().isprintable()
     with pytest.raises(ConfigError):  # none of these is a valid config
         sat_config.load_config(source)
+
+
+@pytest.mark.parametrize("path", [("", "]", 3), ('a"]b', 0, "x.y"), ('["', "k"), ("$", "[0]")])
+def test_json_paths_of_any_keys_read_back(path) -> None:
+    """Keys holding ']', '"]' or '.' survive json_path -> path_tuple (locating an issue under
+    such a key raised JSONDecodeError out of validate())."""
+    from sat_config.errors import json_path, path_tuple
+
+    assert path_tuple(json_path(path)) == path
+    assert sat_config.validate('{"model_type":"lm","":{"]":1E20}}')

@@ -148,6 +148,9 @@ def json_path(path: PathTuple) -> str:
     return "".join(out)
 
 
+_JSON = json.JSONDecoder()
+
+
 def path_tuple(path: str) -> PathTuple:
     """Inverse of :func:`json_path` (for the simple paths issues use)."""
     out: list[str | int] = []
@@ -157,15 +160,13 @@ def path_tuple(path: str) -> PathTuple:
             end = min([i for i in (rest.find(".", 1), rest.find("[", 1)) if i > 0] or [len(rest)])
             out.append(rest[1:end])
             rest = rest[end:]
-        else:  # [n] or ["key"]
+        elif rest.startswith('["'):  # a quoted key may itself hold '"]': read the JSON string
+            key, end = _JSON.raw_decode(rest, 1)
+            out.append(key)
+            rest = rest[end + 1:]
+        else:  # [n]
             end = rest.index("]")
-            inner = rest[1:end]
-            if inner.startswith('"'):
-                end = rest.index('"]', 1) + 1
-                inner = json.loads(rest[1:end])
-                out.append(inner)
-            else:
-                out.append(int(inner))
+            out.append(int(rest[1:end]))
             rest = rest[end + 1:]
     return tuple(out)
 
