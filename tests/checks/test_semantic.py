@@ -619,6 +619,36 @@ CASES = [
          _set("training.optimizer_configs", {"diffusion": {
              "optimizer": {"type": "Adafactor", "config": {"lr": 1e-3, "d": 1.0}}}}),
          "optimizer-args", "$.training.optimizer_configs.diffusion.optimizer.config.d"),
+    Case("Adafactor's second epsilon null", "dit_cond",
+         _set("training.optimizer_configs", {"diffusion": {
+             "optimizer": {"type": "Adafactor", "config": {"lr": 1e-3, "eps": [1e-3, None]}}}}),
+         _set("training.optimizer_configs", {"diffusion": {
+             "optimizer": {"type": "Adafactor", "config": {"lr": 1e-3, "eps": [None, 1e-3]}}}}),
+         "optimizer-args", "$.training.optimizer_configs.diffusion.optimizer.config.eps[1]"),
+    Case("a scheduler resumed without a saved optimizer", "dit_cond",
+         _set("training.optimizer_configs", {"diffusion": {
+             **GROUP, "scheduler": {"type": "ExponentialLR",
+                                    "config": {"gamma": 0.999, "last_epoch": 0}}}}),
+         _set("training.optimizer_configs", {"diffusion": {**GROUP, "scheduler": SCHEDULER}}),
+         "optimizer-args", "$.training.optimizer_configs.diffusion.scheduler.config.last_epoch"),
+    Case("OneCycleLR without a cycle length", "dit_cond",
+         _set("training.optimizer_configs", {"diffusion": {
+             **GROUP, "scheduler": {"type": "OneCycleLR", "config": {"max_lr": 1e-3}}}}),
+         _set("training.optimizer_configs", {"diffusion": {
+             **GROUP, "scheduler": {"type": "OneCycleLR",
+                                    "config": {"max_lr": 1e-3, "epochs": 2,
+                                               "steps_per_epoch": 100}}}}),
+         "optimizer-args", "$.training.optimizer_configs.diffusion.scheduler.config"),
+    Case("a number conditioner with an empty range", "dit_cond",
+         _set(f"{COND}.configs[1].config", {"max_val": 0}),
+         _set(f"{COND}.configs[1].config", {"max_val": 0.5}),
+         "empty-range", "$.model.conditioning.configs[1].config.max_val"),
+    Case("an int conditioner with max_val below min_val", "dit_cond",
+         _set(f"{COND}.configs[1]", {"id": "seconds_total", "type": "int",
+                                     "config": {"min_val": 10, "max_val": 5}}),
+         _set(f"{COND}.configs[1]", {"id": "seconds_total", "type": "int",
+                                     "config": {"min_val": 10, "max_val": 10}}),
+         "empty-range", "$.model.conditioning.configs[1].config.max_val"),
     Case("DAU1d channels shorter than depth", "dau_uncond", _set("model.config.depth", 15),
          _set("model.config.depth", 10), "dau-depth", "$.model.config.channels"),
     Case("DAU1d stride 1 without learned_resample", "dau_uncond",

@@ -20,6 +20,8 @@ _CONDITIONING = ("diffusion_cond", "model", "conditioning")  # the same definiti
 _CONDITIONING_DEFAULTS = defaults(*_CONDITIONING)
 _CONFIG_DEFAULTS = {kind: defaults(*_CONDITIONING, "configs", "[]", f"type={kind}", "config")
                     for kind in ("t5", "clap_text", "lut", "pretransform", "source_mix")}
+_RANGE_DEFAULTS = {kind: defaults(*_CONDITIONING, "configs", "[]", f"type={kind}", "config")
+                   for kind in ("int", "number")}
 # laion-clap's tokenizer pads every prompt to 77 tokens (CLAP text features are per token).
 _CLAP_TEXT_TOKENS = 77
 _ONE_TOKEN = frozenset({"int", "number", "list", "clap_audio"})
@@ -101,6 +103,7 @@ def check_conditioning(out: list[Issue], model: dict, top: dict, conds: Conditio
             out.append(warn(f"{path}.configs[{i}].id", f"conditioner {cond_id!r} is not listed in "
                             "any *_cond_ids: it still runs on every batch and its metadata key "
                             "is still required", "unused-conditioner"))
+        _check_range(out, spec, f"{path}.configs[{i}].config")
         if spec["type"] in _AUDIO_CONDITIONERS:
             _check_audio_conditioner(out, spec, f"{path}.configs[{i}]", model, top,
                                      cond.get("cond_dim"))
@@ -113,6 +116,24 @@ def check_conditioning(out: list[Issue], model: dict, top: dict, conds: Conditio
             out.append(warn(f"{path}.default_keys.{key}", f"{key!r} is not a conditioner id: "
                             "this fallback is never used", "unknown-cond-id",
                             closest(key, list(index))))
+
+
+def _check_range(out: list[Issue], spec: dict, path: str) -> None:
+    """``int``/``number`` conditioners: a range the embedding can be built on (found by the
+    "valid means it trains" property test)."""
+    kind = spec["type"]
+    if kind not in _RANGE_DEFAULTS:
+        return
+    low = spec["config"].get("min_val", _RANGE_DEFAULTS[kind]["min_val"])
+    high = spec["config"].get("max_val", _RANGE_DEFAULTS[kind]["max_val"])
+    if kind == "number" and low == high:
+        out.append(err(f"{path}.max_val", f"min_val and max_val are both {low}: the number "
+                       "conditioner normalises by max_val - min_val, which is zero",
+                       "empty-range", "give max_val a value above min_val"))
+    elif kind == "int" and high < low:
+        out.append(err(f"{path}.max_val", f"max_val {high} is below min_val {low}: the int "
+                       f"conditioner's table would have {high - low + 1} rows (the build "
+                       "fails)", "empty-range", "give max_val a value of at least min_val"))
 
 
 def _hint(word: str, options: list[str]) -> str:

@@ -27,6 +27,15 @@ def check_optimizers(out: list[Issue], training: Any) -> None:
             out.append(err(f"{path}.optimizer.config.d", f"Adafactor's clipping threshold d is "
                            f"{d}: torch refuses values below 1 (ValueError when training starts)",
                            "optimizer-args", "use d >= 1 (torch's default is 1.0)"))
+        eps = config.get("eps")
+        if optimizer.get("type") == "Adafactor" and isinstance(eps, list) and len(eps) == 2 \
+                and eps[1] is None:
+            out.append(err(f"{path}.optimizer.config.eps[1]", "Adafactor's second epsilon "
+                           "(the relative step's) cannot be null: torch compares it with a "
+                           "number (TypeError when training starts); only the first may be null",
+                           "optimizer-args", "use a number, e.g. 0.001 (torch's default)"))
+        if isinstance(scheduler, dict):
+            _check_scheduler(out, scheduler, f"{path}.scheduler")
         if isinstance(scheduler, dict) and scheduler.get("type") == "CyclicLR":
             sconfig = scheduler.get("config") if isinstance(scheduler.get("config"), dict) else {}
             if sconfig.get("cycle_momentum", True) and optimizer.get("type") in _NO_MOMENTUM:
@@ -36,3 +45,19 @@ def check_optimizers(out: list[Issue], training: Any) -> None:
                                "training starts", "optimizer-args",
                                "set cycle_momentum: false, or use an optimizer with momentum "
                                "or betas (SGD, RMSprop, Adam...)"))
+
+
+def _check_scheduler(out: list[Issue], scheduler: dict, path: str) -> None:
+    config = scheduler.get("config") if isinstance(scheduler.get("config"), dict) else {}
+    last_epoch = config.get("last_epoch", -1)
+    if isinstance(last_epoch, int) and last_epoch != -1:
+        out.append(err(f"{path}.config.last_epoch", f"last_epoch {last_epoch} asks torch to "
+                       "resume a schedule, which needs each parameter group's 'initial_lr' from "
+                       "a saved optimizer: a new run has none (KeyError when training starts)",
+                       "optimizer-args", "leave last_epoch out (-1); resuming a run restores "
+                       "the scheduler's position from the checkpoint"))
+    if scheduler.get("type") == "OneCycleLR" and config.get("total_steps") is None and (
+            config.get("epochs") is None or config.get("steps_per_epoch") is None):
+        out.append(err(f"{path}.config", "OneCycleLR needs the cycle's length: total_steps, or "
+                       "epochs and steps_per_epoch (ValueError when training starts)",
+                       "optimizer-args", "add total_steps, e.g. the run's --max-steps"))
