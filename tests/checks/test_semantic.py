@@ -625,6 +625,25 @@ CASES = [
          _set("training.optimizer_configs", {"diffusion": {
              "optimizer": {"type": "Adafactor", "config": {"lr": 1e-3, "eps": [None, 1e-3]}}}}),
          "optimizer-args", "$.training.optimizer_configs.diffusion.optimizer.config.eps[1]"),
+    Case("fused with differentiable", "dit_cond",
+         _set("training.optimizer_configs", {"diffusion": {
+             "optimizer": {"type": "AdamW", "config": {"fused": True, "differentiable": True}}}}),
+         _set("training.optimizer_configs", {"diffusion": {
+             "optimizer": {"type": "AdamW", "config": {"fused": True}}}}),
+         "optimizer-args", "$.training.optimizer_configs.diffusion.optimizer.config.differentiable"),
+    Case("fused with foreach", "dit_cond",
+         _set("training.optimizer_configs", {"diffusion": {
+             "optimizer": {"type": "SGD", "config": {"fused": True, "foreach": True}}}}),
+         _set("training.optimizer_configs", {"diffusion": {
+             "optimizer": {"type": "SGD", "config": {"fused": False, "foreach": True}}}}),
+         "optimizer-args", "$.training.optimizer_configs.diffusion.optimizer.config.foreach"),
+    Case("Nesterov without momentum", "dit_cond",
+         _set("training.optimizer_configs", {"diffusion": {
+             "optimizer": {"type": "SGD", "config": {"nesterov": True, "momentum": 0.9,
+                                                     "dampening": 0.5}}}}),
+         _set("training.optimizer_configs", {"diffusion": {
+             "optimizer": {"type": "SGD", "config": {"nesterov": True, "momentum": 0.9}}}}),
+         "optimizer-args", "$.training.optimizer_configs.diffusion.optimizer.config.nesterov"),
     Case("a scheduler resumed without a saved optimizer", "dit_cond",
          _set("training.optimizer_configs", {"diffusion": {
              **GROUP, "scheduler": {"type": "ExponentialLR",

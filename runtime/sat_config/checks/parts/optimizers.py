@@ -27,6 +27,7 @@ def check_optimizers(out: list[Issue], training: Any) -> None:
             out.append(err(f"{path}.optimizer.config.d", f"Adafactor's clipping threshold d is "
                            f"{d}: torch refuses values below 1 (ValueError when training starts)",
                            "optimizer-args", "use d >= 1 (torch's default is 1.0)"))
+        _check_flags(out, optimizer.get("type"), config, f"{path}.optimizer.config")
         eps = config.get("eps")
         if optimizer.get("type") == "Adafactor" and isinstance(eps, list) and len(eps) == 2 \
                 and eps[1] is None:
@@ -61,3 +62,20 @@ def _check_scheduler(out: list[Issue], scheduler: dict, path: str) -> None:
         out.append(err(f"{path}.config", "OneCycleLR needs the cycle's length: total_steps, or "
                        "epochs and steps_per_epoch (ValueError when training starts)",
                        "optimizer-args", "add total_steps, e.g. the run's --max-steps"))
+
+
+def _check_flags(out: list[Issue], kind: Any, config: dict, path: str) -> None:
+    """Implementation switches torch's constructors refuse together, and SGD's Nesterov."""
+    if config.get("fused"):
+        for other in ("differentiable", "foreach"):
+            if config.get(other):
+                out.append(err(f"{path}.{other}", f"fused and {other} cannot both be true: "
+                               f"torch's {kind} refuses it (RuntimeError when training starts)",
+                               "optimizer-args", f"drop fused or {other}"))
+    if kind == "SGD" and config.get("nesterov"):
+        momentum, dampening = config.get("momentum", 0), config.get("dampening", 0)
+        if not (isinstance(momentum, (int, float)) and momentum > 0 and dampening == 0):
+            out.append(err(f"{path}.nesterov", "Nesterov momentum needs momentum above 0 and "
+                           f"dampening 0 (here momentum {momentum}, dampening {dampening}): torch "
+                           "raises ValueError when training starts", "optimizer-args",
+                           "set momentum (e.g. 0.9) and leave dampening at 0, or drop nesterov"))
