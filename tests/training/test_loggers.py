@@ -87,3 +87,38 @@ def test_comet_without_its_package_is_a_clear_usage_error(tmp_path: Path, capsys
     assert _train(tmp_path, "--logger", "comet") == 2
     err = capsys.readouterr().err
     assert "comet_ml" in err and len(err.strip().splitlines()) == 1
+
+
+class _Recorder:
+    """An object with just the given methods, each recording its calls in ``calls``."""
+
+    def __init__(self, *methods: str):
+        self.calls: list[tuple] = []
+        for method in methods:
+            setattr(self, method, lambda *a, _m=method, **k: self.calls.append((_m, a, k)))
+
+
+def test_each_logger_type_gets_the_demo_media_its_own_way(tmp_path: Path) -> None:
+    import numpy as np
+
+    from sat_config.training.demo_io import log_media
+
+    wav, png, audio = tmp_path / "d.wav", tmp_path / "d.png", np.zeros((8, 2), np.float32)
+    png.write_bytes(b"")
+    wandb = _Recorder("log_audio", "log_image")
+    comet = _Recorder()
+    comet.experiment = _Recorder("log_audio", "log_image")
+    tensorboard = _Recorder()
+    tensorboard.experiment = _Recorder("add_audio", "add_image")
+    csv = _Recorder()
+    csv.experiment = object()
+    for logger in (wandb, comet, tensorboard, csv):
+        log_media(logger, "demo/x", 3, wav, None, audio, 8000)  # no spectrogram: audio only
+    assert [c[0] for c in wandb.calls] == ["log_audio"]
+    assert [c[0] for c in tensorboard.experiment.calls] == ["add_audio"]
+    assert comet.experiment.calls == [("log_audio", (str(wav),), {
+        "sample_rate": 8000, "file_name": "d.wav", "step": 3, "metadata": {"key": "demo/x"}})]
+    log_media(comet, "demo/x", 5, wav, png, audio, 8000)
+    assert comet.experiment.calls[-1] == ("log_image", (str(png),),
+                                          {"name": "demo/x_spectrogram", "step": 5})
+    assert csv.calls == [] and wandb.calls[0][1] == ("demo/x", [str(wav)])
