@@ -2,7 +2,8 @@
 
 ``write_demo`` puts a batch of clips (one after the other) into ``<name>.wav`` and their
 spectrograms into ``<name>.png`` in the demo directory, and gives both to every logger that can
-take media (``log_audio``/``log_image`` as WandbLogger has, or a TensorBoard SummaryWriter).
+take media (``log_audio``/``log_image`` as WandbLogger has, a TensorBoard SummaryWriter, or a
+Comet experiment).
 """
 
 from __future__ import annotations
@@ -93,21 +94,55 @@ def spectrogram_png(path: Path, clips: torch.Tensor, sample_rate: int, title: st
     plt.close(fig)
 
 
+def _wandb_style(logger: Any, key: str, step: int, wav: Path, png: Path | None,
+                 audio: np.ndarray, sample_rate: int) -> None:
+    logger.log_audio(key, [str(wav)], step=step, sample_rate=[sample_rate])
+    if png is not None:
+        logger.log_image(f"{key}_spectrogram", [str(png)], step=step)
+
+
+def _summary_writer(logger: Any, key: str, step: int, wav: Path, png: Path | None,
+                    audio: np.ndarray, sample_rate: int) -> None:
+    writer = logger.experiment
+    writer.add_audio(key, torch.from_numpy(audio.T[:1].copy()), step, sample_rate)
+    if png is not None:
+        import matplotlib.image
+
+        writer.add_image(f"{key}_spectrogram", matplotlib.image.imread(png), step,
+                         dataformats="HWC")
+
+
+def _comet_experiment(logger: Any, key: str, step: int, wav: Path, png: Path | None,
+                      audio: np.ndarray, sample_rate: int) -> None:
+    experiment = logger.experiment
+    experiment.log_audio(str(wav), sample_rate=sample_rate, file_name=wav.name, step=step,
+                         metadata={"key": key})
+    if png is not None:
+        experiment.log_image(str(png), name=f"{key}_spectrogram", step=step)
+
+
+def _has(obj: Any, *names: str) -> bool:
+    return all(hasattr(obj, name) for name in names)
+
+
+# What a logger has -> how it takes a demo; the first match is used, loggers matching none
+# (CSV) get no media.
+_MEDIA_SINKS = (
+    (lambda lg: _has(lg, "log_audio", "log_image"), _wandb_style),  # WandbLogger
+    (lambda lg: _has(getattr(lg, "experiment", None), "add_audio", "add_image"),
+     _summary_writer),  # TensorBoardLogger
+    (lambda lg: _has(getattr(lg, "experiment", None), "log_audio", "log_image"),
+     _comet_experiment),  # CometLogger
+)
+
+
 def log_media(logger: Any, key: str, step: int, wav: Path, png: Path | None, audio: np.ndarray,
               sample_rate: int) -> None:
     """Hand one demo to a Lightning logger, by what it supports; other loggers are skipped."""
-    experiment = getattr(logger, "experiment", None)
-    if hasattr(logger, "log_audio") and hasattr(logger, "log_image"):  # e.g. WandbLogger
-        logger.log_audio(key, [str(wav)], step=step, sample_rate=[sample_rate])
-        if png is not None:
-            logger.log_image(f"{key}_spectrogram", [str(png)], step=step)
-    elif hasattr(experiment, "add_audio"):  # TensorBoardLogger (a SummaryWriter)
-        experiment.add_audio(key, torch.from_numpy(audio.T[:1].copy()), step, sample_rate)
-        if png is not None:
-            import matplotlib.image
-
-            experiment.add_image(f"{key}_spectrogram", matplotlib.image.imread(png), step,
-                                 dataformats="HWC")
+    for accepts, sink in _MEDIA_SINKS:
+        if accepts(logger):
+            sink(logger, key, step, wav, png, audio, sample_rate)
+            return
 
 
 def write_demo(trainer: Any, directory: Path, name: str, clips: torch.Tensor, sample_rate: int,

@@ -143,10 +143,10 @@ def _loggers(output_dir: Path, options: TrainOptions) -> list[Logger]:
 
         loggers.append(WandbLogger(name=run_name, project=project, save_dir=str(output_dir)))
     if "comet" in names:
-        from pytorch_lightning.loggers import CometLogger
+        from .comet import comet_logger
 
-        # online with COMET_API_KEY set, otherwise comet_ml's own offline mode
-        loggers.append(CometLogger(project=project))
+        # online with an API key, otherwise offline into <output_dir>/comet (said once)
+        loggers.append(comet_logger(output_dir, project, run_name))
     return loggers
 
 

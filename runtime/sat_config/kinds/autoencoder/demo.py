@@ -15,6 +15,7 @@ import torch
 from pytorch_lightning.utilities.rank_zero import rank_zero_only
 
 from ...models import AutoencoderConfig
+from ...training import demo_io
 from .wrapper import trim_to_shortest
 
 MAX_DEMOS = 8  # fixed upstream
@@ -109,16 +110,7 @@ def log_media(logger: Any, step: int, wav: Path, png: Path, audio: np.ndarray, s
               error: float) -> None:
     """Hand the demo to whatever the Lightning logger supports (all loggers get the metric)."""
     logger.log_metrics({"demo/reconstruction_l1": error}, step=step)
-    experiment = getattr(logger, "experiment", None)
-    if hasattr(logger, "log_audio") and hasattr(logger, "log_image"):  # e.g. WandbLogger
-        logger.log_audio("demo/recon", [str(wav)], step=step, sample_rate=[sample_rate])
-        logger.log_image("demo/recon_spectrogram", [str(png)], step=step)
-    elif hasattr(experiment, "add_audio"):  # TensorBoardLogger (a SummaryWriter)
-        import matplotlib.image
-
-        experiment.add_audio("demo/recon", torch.from_numpy(audio.T[:1].copy()), step, sample_rate)
-        experiment.add_image("demo/recon_spectrogram", matplotlib.image.imread(png), step,
-                             dataformats="HWC")
+    demo_io.log_media(logger, "demo/recon", step, wav, png, audio, sample_rate)
 
 
 def create_autoencoder_demo_callback(config: AutoencoderConfig, demo_dl=None,
