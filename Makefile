@@ -44,12 +44,14 @@ test-all: $(STAMP) $(JS_STAMP)  ## fast and slow tests
 generate: $(STAMP) $(JS_STAMP)  ## regenerate generated/ and docs/ from schemas/
 	$(VENV)/bin/datamodel-codegen
 	$(PY) -m sat_config.schema.bundle --write
+	$(PY) -m sat_config.schema.derived --write
 	npm --prefix $(JS) run --silent gen-types
 	$(PY) -m sat_config.schema.docs --write
 
 check-generated: $(STAMP) $(JS_STAMP)  ## fail when generated/ or docs/ drift from schemas/
 	@$(VENV)/bin/datamodel-codegen --check >/dev/null || { echo "generated/ is stale: run 'make generate'"; exit 1; }
 	@$(PY) -m sat_config.schema.bundle --check || { echo "generated/bundle is stale: run 'make generate'"; exit 1; }
+	@$(PY) -m sat_config.schema.derived --check || { echo "generated/facts is stale: run 'make generate'"; exit 1; }
 	@npm --prefix $(JS) run --silent check-types || { echo "generated/typescript is stale: run 'make generate'"; exit 1; }
 	@$(PY) -m sat_config.schema.docs --check || { echo "docs/reference is stale: run 'make generate'"; exit 1; }
 	@echo "generated/ and docs/ are up to date"

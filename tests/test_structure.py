@@ -131,3 +131,41 @@ def test_the_checks_of_every_kind_are_torch_free() -> None:
                 names = [a.name for a in node.names] if isinstance(node, ast.Import) \
                     else [node.module or ""]
                 assert not any(n.split(".")[0] in heavy for n in names), path
+
+
+COLD_VALIDATE = """
+import json, sys
+from pathlib import Path
+from sat_config import cli
+
+def loaded(*names):
+    return sorted(m for m in sys.modules if m.split(".")[0] in names or m in names)
+
+for example in sorted(Path({examples!r}).glob("*.json")):
+    assert cli.main(["validate", str(example)]) == 0, example
+print("VALID", loaded("referencing", "attr", "attrs", "jsonschema", "sat_config.schema.navigate",
+                      "sat_config.training.cli"))
+bad = json.loads(Path({examples!r}, "lm.json").read_text())
+bad["model"]["lm"]["config"]["embed_dimm"] = 3  # an unknown key: its hint reads the key index
+bad["training"]["learning_rate"] = "fast"
+Path({tmp!r}, "bad.json").write_text(json.dumps(bad))
+assert cli.main(["validate", str(Path({tmp!r}, "bad.json"))]) == 1
+print("INVALID", loaded("sat_config.schema.navigate"))
+"""
+
+
+def test_validating_walks_no_schema(tmp_path) -> None:
+    """The defaults the checks read and the key index behind "belongs under" hints come from
+    generated/facts: validating imports neither the $ref navigator nor, for a valid config,
+    referencing and attrs (which cost a cold `sat-config validate` more than the rest of it);
+    nor the training commands' modules."""
+    import subprocess
+    import sys
+
+    examples = PACKAGE.parents[1] / "examples"
+    out = subprocess.run([sys.executable, "-c", COLD_VALIDATE.format(examples=str(examples),
+                                                                      tmp=str(tmp_path))],
+                         capture_output=True, text=True, check=True).stdout
+    assert "VALID []" in out, out
+    assert "INVALID []" in out, out
+    assert "embed_dimm" in out  # the invalid config was reported, with its unknown key

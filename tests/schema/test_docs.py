@@ -10,7 +10,7 @@ import pytest
 
 from sat_config.schema import docs
 from sat_config.schema import files as schemas
-from sat_config.schema.keyindex import _index as key_index
+from sat_config.schema.keyindex import walk as key_index
 from sat_config.schema.explain import explain
 from conftest import REPO
 

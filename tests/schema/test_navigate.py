@@ -6,7 +6,7 @@ import pytest
 
 from sat_config.schema import files
 from sat_config.schema.explain import explain
-from sat_config.schema.keyindex import _index
+from sat_config.schema.keyindex import walk
 from sat_config.schema.navigate import NavigationError, document, root
 
 ESCAPED = {
@@ -58,7 +58,7 @@ def test_refs_across_schema_files_resolve_like_the_validators() -> None:
 def test_explain_answers_for_every_key_of_every_model_type(model_type: str) -> None:
     """Every key path the schema has is explained and formats (83 paths used to crash on a
     relative $ref inside oneOf branches and array items)."""
-    for key, where in _index(model_type).items():
+    for key, where in walk(model_type).items():
         for parent in where:
             path = ".".join((*parent, key))
             found = explain(path, model_type)

@@ -1,15 +1,15 @@
-"""The one lookup for the canonical JSON Schemas (and the bundle generated from them).
+"""The one lookup for the canonical JSON Schemas (and the files generated from them).
 
 Nothing else in sat-config opens schema files by path. Installed wheels carry the schemas as
-package data (``sat_config/_schemas``, ``sat_config/_bundle``); a source checkout reads the
-repository's ``schemas/`` and ``generated/bundle/``.
+package data (``sat_config/_schemas``, ``sat_config/_bundle``, ``sat_config/_facts``); a source
+checkout reads the repository's ``schemas/``, ``generated/bundle/`` and ``generated/facts/``.
 """
 
 from __future__ import annotations
 
 import json
+import zlib
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -26,15 +26,20 @@ class UnknownSchemaError(LookupError):
 BUNDLE_FILE = "sat-config.schema.json"
 BUNDLE_IN_CHECKOUT = Path("generated") / "bundle" / BUNDLE_FILE
 """Where ``make generate`` writes the bundle, relative to the repository root."""
+FACTS_IN_CHECKOUT = Path("generated") / "facts"
+"""Where ``make generate`` writes the facts validation reads (``sat_config.schema.derived``)."""
 CHECKOUT = Path(__file__).resolve().parents[3]
 """The repository root when running from a source checkout (``runtime/sat_config/schema/``)."""
+PACKAGE = Path(__file__).resolve().parents[1]
+"""The ``sat_config`` package folder, where a wheel puts its package data (found without
+``importlib.resources``, which costs a cold ``sat-config validate`` 10 ms to import)."""
 
 
 def _find(packaged: str, in_checkout: Path) -> Path | None:
     """Package data of an installed wheel first, then the source checkout's file."""
-    data = resources.files("sat_config").joinpath(*packaged.split("/"))
-    if data.is_dir() or data.is_file():
-        return Path(str(data))
+    data = PACKAGE.joinpath(*packaged.split("/"))
+    if data.exists():
+        return data
     checkout = CHECKOUT / in_checkout
     return checkout if checkout.exists() else None
 
@@ -66,10 +71,15 @@ def names() -> tuple[str, ...]:
 
 
 @cache
-def _load(name: str) -> dict[str, Any]:
+def _source(name: str) -> bytes:
     if name not in names():
         raise UnknownSchemaError(f"no schema named {name!r}; known: {', '.join(names())}")
-    return json.loads((schema_dir() / f"{name}{_SUFFIX}").read_text(encoding="utf-8"))
+    return (schema_dir() / f"{name}{_SUFFIX}").read_bytes()
+
+
+@cache
+def _load(name: str) -> dict[str, Any]:
+    return json.loads(_source(name).decode("utf-8"))
 
 
 def load(name: str) -> dict[str, Any]:
@@ -92,6 +102,29 @@ def name_of(ref_or_uri: str) -> str:
 def model_types() -> tuple[str, ...]:
     """The model types the root schema dispatches to, in schema order."""
     return tuple(name_of(branch["$ref"]) for branch in load(ROOT)["oneOf"])
+
+
+@cache
+def fingerprint() -> str:
+    """A checksum of every schema file's name and text (line ends read as LF): what a file
+    derived from the schemas records, so that a reader can tell it was derived from these."""
+    crc = 0
+    for name in names():
+        crc = zlib.crc32(f"{name}\0".encode(), crc)
+        crc = zlib.crc32(_source(name).replace(b"\r\n", b"\n"), crc)
+    return f"crc32:{crc:08x}"
+
+
+@cache
+def generated_facts(file: str) -> dict[str, Any] | None:
+    """The generated facts file ``file`` (``make generate``), or None when it is absent or was
+    derived from other schema files than these (its ``fingerprint`` is not :func:`fingerprint`):
+    the facts are then walked from the schemas."""
+    path = _find(f"_facts/{file}", FACTS_IN_CHECKOUT / file)
+    if path is None:
+        return None
+    data = json.loads(path.read_bytes().decode("utf-8"))
+    return data if isinstance(data, dict) and data.get("fingerprint") == fingerprint() else None
 
 
 def resources_by_uri() -> dict[str, dict[str, Any]]:

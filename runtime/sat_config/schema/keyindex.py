@@ -1,20 +1,26 @@
-"""Where each key name is allowed in a model type's schema (for "belongs under ..." hints)."""
+"""Where each key name is allowed in a model type's schema (for "belongs under ..." hints).
+
+The index of every schema is walked by ``make generate`` into the generated facts file
+(:mod:`sat_config.schema.derived`) and read from there; a schema that file does not cover (or
+schemas edited since, which its fingerprint tells) is walked here, with the same result.
+"""
 
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 from . import files
-from .navigate import Cursor, root
+
+if TYPE_CHECKING:
+    from .navigate import Cursor
 
 _MAX_DEPTH = 12
+FILE = "key-index.json"
+"""The generated file of every schema's key index (in ``generated/facts``)."""
 
-
-@cache
-def _index(family: str) -> dict[str, tuple[tuple[str, ...], ...]]:
-    found: dict[str, set[tuple[str, ...]]] = {}
-    _walk(root(family), (), found, set(), 0)
-    return {k: tuple(sorted(v)) for k, v in found.items()}
+KeyIndex = dict[str, tuple[tuple[str, ...], ...]]
+"""key name -> the object paths (key tuples, array levels skipped) where it is a property."""
 
 
 def where_allowed(family: str, key: str) -> tuple[tuple[str, ...], ...]:
@@ -22,6 +28,32 @@ def where_allowed(family: str, key: str) -> tuple[tuple[str, ...], ...]:
     if family not in files.names():
         return ()
     return _index(family).get(key, ())
+
+
+@cache
+def _index(family: str) -> KeyIndex:
+    stored = _generated()
+    return stored[family] if family in stored else walk(family)
+
+
+@cache
+def _generated() -> dict[str, KeyIndex]:
+    table = files.generated_facts(FILE)
+    if table is None:
+        return {}
+    paths = [tuple(p) for p in table["paths"]]
+    return {family: {key: tuple(paths[i] for i in where) for key, where in keys.items()}
+            for family, keys in table["keys"].items()}
+
+
+@cache
+def walk(family: str) -> KeyIndex:
+    """The index of schema ``family``, walked from the schemas (what the generated file stores)."""
+    from .navigate import root  # referencing: only when the schemas are walked
+
+    found: dict[str, set[tuple[str, ...]]] = {}
+    _walk(root(family), (), found, set(), 0)
+    return {k: tuple(sorted(v)) for k, v in found.items()}
 
 
 def _walk(cursor: Cursor, path: tuple[str, ...], found: dict, seen: set, depth: int) -> None:
