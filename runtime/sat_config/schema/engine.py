@@ -139,8 +139,20 @@ def _ecma_schema(schema: Any) -> Any:
 
 
 def is_valid(data: Any, kind: str = schemas.ROOT) -> bool:
-    """Fast schema verdict (jsonschema-rs)."""
-    return _rs_validator(kind).is_valid(data)
+    """Fast schema verdict (jsonschema-rs).
+
+    A model config with a known ``model_type`` is checked against that type's schema: the root
+    is a ``oneOf`` of the types' schemas, each pinning ``model_type`` with a ``const``, so its
+    verdict is that one branch's (tested), and one branch compiles in a fraction of the root's
+    time (a cold ``sat-config validate`` compiles one validator)."""
+    return _rs_validator(_branch(data) if kind == schemas.ROOT else kind).is_valid(data)
+
+
+def _branch(data: Any) -> str:
+    """The root's branch that decides ``data`` (the root itself without a known model type)."""
+    model_type = data.get("model_type") if isinstance(data, dict) else None
+    return model_type if isinstance(model_type, str) and model_type in schemas.model_types() \
+        else schemas.ROOT
 
 
 def reference_errors(data: Any, kind: str = schemas.ROOT) -> list:
