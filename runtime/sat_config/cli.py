@@ -201,7 +201,8 @@ def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
 
 
 # Commands of the training runtime (the [train] extra): name -> (help, module, argument adder,
-# runner). Their modules are imported when the parser is built (they import no torch) and run.
+# runner). Their modules (which import no torch) add the arguments when the parser is built for
+# them (or for all commands), and run.
 TRAINING_COMMANDS = {
     "train": ("train a model from a config (needs the [train] extra)",
               "cli", "add_train_arguments", "run_train"),
@@ -222,7 +223,10 @@ def _training_command(module: str, runner: str):
     return run
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command. Given the ``command`` to run, the training commands other
+    than it are named without their arguments, so their modules are not imported (a cold
+    ``sat-config validate`` does not pay for them)."""
     parser = argparse.ArgumentParser(prog="sat-config", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -260,19 +264,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name, (text, module, adder, runner) in TRAINING_COMMANDS.items():
         p = sub.add_parser(name, help=text)
+        p.set_defaults(func=_training_command(module, runner))
+        if command not in (None, name):
+            continue
         try:
             from importlib import import_module
 
             getattr(import_module(f".training.{module}", __package__), adder)(p)
         except ImportError:  # training package absent in a partial install
             pass
-        p.set_defaults(func=_training_command(module, runner))
     return parser
 
 
+def _command(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` runs: its first word that is not an option (None: only options)."""
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(_command(argv)).parse_args(argv)
     try:
         return args.func(args, out or sys.stdout)
     except BrokenPipeError:
