@@ -2,7 +2,9 @@
 
 Figures are printed, not asserted (timed tests flake on shared machines). Targets from the
 foundation issue: load_config <= 40 us per call, >= 20x faster than python-jsonschema alone,
-cold validate well under 0.5 s.
+cold validate well under 0.5 s; since the schema facts are generated (generated/facts), a cold
+validate of a valid config <= 130 ms. Compare cold figures taken in the same minute: they
+follow the machine's load.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import timeit
 from pathlib import Path
@@ -24,6 +27,22 @@ def per_call(fn, repeat: int = 7) -> float:
     timer = timeit.Timer(fn)
     number, _ = timer.autorange()
     return min(timer.repeat(repeat=repeat, number=number)) / number
+
+
+COLD_RUNS = 11
+
+
+def cold_runs(command: list[str], exit_code: int) -> list[float]:
+    """Wall-clock seconds of ``COLD_RUNS`` fresh processes running ``command`` (each must exit
+    with ``exit_code``)."""
+    times = []
+    for _ in range(COLD_RUNS):
+        start = time.perf_counter()
+        run = subprocess.run(command, capture_output=True)
+        times.append(time.perf_counter() - start)
+        if run.returncode != exit_code:
+            raise RuntimeError(f"{command} exited {run.returncode}: {run.stderr.decode()[-2000:]}")
+    return times
 
 
 def main() -> None:
@@ -56,17 +75,12 @@ def main() -> None:
     reference = _py_validator("config")
     t_ref = per_call(lambda: reference.is_valid(data), repeat=5)
 
-    cold = []
-    for _ in range(7):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "sat_config", "validate", str(largest)], check=True,
-                       capture_output=True)
-        cold.append(time.perf_counter() - start)
-    bare = []
-    for _ in range(5):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "pass"], check=True)
-        bare.append(time.perf_counter() - start)
+    with tempfile.TemporaryDirectory() as tmp:
+        invalid = Path(tmp, "invalid.json")  # an unknown key (its hint) and a wrong type
+        invalid.write_text(json.dumps({**data, "sample_rat": 1, "sample_size": "65536"}))
+        cold = cold_runs([sys.executable, "-m", "sat_config", "validate", str(largest)], 0)
+        cold_invalid = cold_runs([sys.executable, "-m", "sat_config", "validate", str(invalid)], 1)
+    bare = cold_runs([sys.executable, "-c", "pass"], 0)
 
     print(f"config: {largest.name} ({largest.stat().st_size} bytes)")
     print(f"load_config(dict)                 {t_load * 1e6:9.1f} us/call   (target <= 40 us)")
@@ -76,8 +90,11 @@ def main() -> None:
     print(f"load_config(JSON text)            {t_load_text * 1e6:9.1f} us/call")
     print(f"python-jsonschema is_valid        {t_ref * 1e6:9.1f} us/call")
     print(f"ratio python-jsonschema/load_config {t_ref / t_load:7.1f}x      (target >= 20x)")
-    print(f"cold `sat-config validate` (median of 7) {statistics.median(cold) * 1e3:6.0f} ms "
-          f"(bare interpreter {statistics.median(bare) * 1e3:.0f} ms; target well under 500 ms)")
+    print(f"cold `sat-config validate`, valid   (median of {COLD_RUNS}) "
+          f"{statistics.median(cold) * 1e3:6.0f} ms (target <= 130 ms)")
+    print(f"cold `sat-config validate`, invalid (median of {COLD_RUNS}) "
+          f"{statistics.median(cold_invalid) * 1e3:6.0f} ms "
+          f"(bare interpreter {statistics.median(bare) * 1e3:.0f} ms)")
 
 
 if __name__ == "__main__":
