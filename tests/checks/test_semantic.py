@@ -625,6 +625,10 @@ CASES = [
          _set("training.optimizer_configs", {"diffusion": {
              "optimizer": {"type": "Adafactor", "config": {"lr": 1e-3, "eps": [None, 1e-3]}}}}),
          "optimizer-args", "$.training.optimizer_configs.diffusion.optimizer.config.eps[1]"),
+    Case("an LM tokenizer with more codes than the LM can embed", "lm",
+         _set("model.pretransform.config.bottleneck.config.codebook_size", 2 ** 28),
+         _set("model.pretransform.config.bottleneck.config.codebook_size", 2 ** 12),
+         "lm-vocabulary", "$.model.pretransform.config.bottleneck.config"),
     Case("fused with differentiable", "dit_cond",
          _set("training.optimizer_configs", {"diffusion": {
              "optimizer": {"type": "AdamW", "config": {"fused": True, "differentiable": True}}}}),

@@ -7,6 +7,7 @@ with the conditioners' widths, which ``cross_attn_cond_dim`` and ``prepend_cond_
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ...errors import Issue, err
@@ -23,6 +24,9 @@ _TOP = defaults("lm")
 _BACKBONE = defaults("lm", "model", "lm", "config")
 _TRAINING = defaults("lm", "training")
 _DEMO = defaults("lm", "training", "demo")
+_BOTTLENECKS = {kind: defaults("lm", "model", "pretransform", "type=autoencoder", "config",
+                               "bottleneck", f"type={kind}", "config")
+                for kind in ("rvq", "rvq_vae", "dac_rvq", "dac_rvq_vae")}
 
 
 def checks(cfg: dict[str, Any]) -> list[Issue]:
@@ -39,6 +43,7 @@ def checks(cfg: dict[str, Any]) -> list[Issue]:
                            backbone.get("rotary_pos_emb", _BACKBONE.get("rotary_pos_emb", True)),
                            path, "dim_heads", f"dim_heads {dim_heads} (embed_dim "
                            f"{backbone['embed_dim']})")
+    _check_vocabulary(out, model["pretransform"], backbone["embed_dim"])
     conds = Conditioning(model, "$.model.conditioning")
     used = check_references(out, lm, "$.model.lm", LM_ID_KEYS, conds, inpaint_ids=False)
     _check_widths(out, lm, backbone, path, conds)
@@ -57,6 +62,52 @@ def _check_tokenizer(out: list[Issue], cfg: dict, pretransform: dict) -> None:
     audio = (io_channels(pretransform) if pre_encoded else None) or \
         cfg.get("audio_channels", _TOP["audio_channels"])
     check_pretransform(out, pretransform, "$.model.pretransform", audio, cfg, reader="an LM")
+
+
+# Above this many parameters in the code embeddings and logit heads alone, the build asks for
+# tens of gigabytes before any training (found by the property test: a dithered_fsq with 10
+# levels over 8 dimensions is 10^8 codes per codebook).
+MAX_TOKEN_TABLE_PARAMETERS = 1_000_000_000
+
+
+def codebook_size(bottleneck: dict | None) -> int | None:
+    """Codes per codebook of a discrete bottleneck (None: not discrete, or unknown)."""
+    if not isinstance(bottleneck, dict):
+        return None
+    kind, cfg = bottleneck.get("type"), bottleneck.get("config") or {}
+    if kind in ("rvq", "rvq_vae", "dac_rvq", "dac_rvq_vae"):
+        return cfg.get("codebook_size", _BOTTLENECKS.get(kind, {}).get("codebook_size"))
+    levels = cfg.get("levels")
+    if kind == "fsq" and isinstance(levels, list):
+        return math.prod(levels)
+    if kind == "dithered_fsq" and isinstance(levels, int) and isinstance(cfg.get("dim"), int):
+        return levels ** cfg["dim"]
+    if kind == "dithered_fsq" and isinstance(levels, list):
+        return math.prod(levels)
+    return None
+
+
+def _check_vocabulary(out: list[Issue], pretransform: dict, embed_dim: int) -> None:
+    if pretransform.get("type") != "autoencoder":
+        return
+    bottleneck = (pretransform.get("config") or {}).get("bottleneck")
+    codes = codebook_size(bottleneck)
+    if not isinstance(codes, int) or not isinstance(embed_dim, int):
+        return
+    cfg = bottleneck.get("config") or {}
+    dflt = _BOTTLENECKS.get(bottleneck.get("type"), {})
+    quantizers = next((cfg.get(k, dflt.get(k)) for k in ("num_quantizers", "n_codebooks",
+                                                           "num_codebooks")
+                       if cfg.get(k, dflt.get(k)) is not None), 1)
+    quantizers = quantizers if isinstance(quantizers, int) and quantizers > 0 else 1
+    parameters = quantizers * (2 * codes + 1) * embed_dim
+    if parameters > MAX_TOKEN_TABLE_PARAMETERS:
+        out.append(err("$.model.pretransform.config.bottleneck.config", f"the tokenizer has "
+                       f"{codes:,} codes per codebook: the LM's embedding and logit tables for "
+                       f"them alone hold {parameters:,} parameters ({parameters * 4 / 2**30:,.0f} "
+                       "GiB in float32), which the build cannot allocate", "lm-vocabulary",
+                       "use fewer levels or dimensions (an FSQ codebook has the product of its "
+                       "levels; e.g. levels [8, 5, 5, 5] is 1,000 codes)"))
 
 
 def _check_widths(out: list[Issue], lm: dict, backbone: dict, path: str,
