@@ -219,3 +219,24 @@ def test_teacher_is_loaded_and_frozen(tiny_arc, tmp_path):
     assert torch.equal(next(teacher.parameters()), next(source.parameters()))
     with pytest.raises(ValueError, match="teacher_model_ckpt"):
         D.build_teacher(_arc(use_model_as_teacher=True), student)
+
+
+@pytest.mark.parametrize("kind, conf", [
+    ("conv", {}),
+    ("convnext", {}),  # the defaults: strides (2, 4, 8, 8)
+    ("convnext", {"c_mults": [1, 2], "strides": [2, 2]}),
+    ("convnext", {"c_mults": [1, 2, 3], "strides": [3, 1, 5]}),
+])
+def test_head_length_check_matches_the_heads(kind, conf):
+    """arc-head-length's shortest input is the real head's: it runs there and fails one
+    token shorter."""
+    from sat_config.kinds.arc.checks import _head_convs, _shortest_input
+
+    need = _shortest_input(_head_convs(kind, conf))
+    options = {"channels": 8, "num_blocks": [1] * len(conf.get("c_mults", [1] * 4)), **conf} \
+        if kind == "convnext" else {}
+    head = D.build_head(SimpleNamespace(type=kind, config=SimpleNamespace(
+        model_dump=lambda: options)), 32)
+    assert head(torch.randn(1, 32, need)).shape[-1] >= 1
+    with pytest.raises(RuntimeError, match="Kernel size can't be greater"):
+        head(torch.randn(1, 32, need - 1))

@@ -20,6 +20,7 @@ from ...checks.parts.diffusion import cond_checks, cond_model_checks
 _ARC = ("diffusion_cond", "training", "arc")
 _HEAD = defaults(*_ARC, "discriminator")
 _CONVNEXT = defaults(*_ARC, "discriminator", "config")
+_MIN_TRIM = 128  # latent frames a trimmed batch keeps at least (the wrapper's MIN_TRIM)
 _GROUPS = 32  # ConvDiscriminator's GroupNorm(num_groups=32, num_channels=DiT width)
 
 
@@ -127,30 +128,79 @@ def _check_head(out: list[Issue], cfg: dict, head: dict, disc: dict, dit: dict,
                        f"{_GROUPS} groups: the width must be a multiple of {_GROUPS}",
                        "arc-conv-width", "use the convnext head, or a DiT embed_dim divisible "
                        "by 32"))
-    elif kind == "convnext":
-        _check_convnext(out, head.get("config") or {}, f"{path}.config", cfg,
-                        _dit_get(disc, dit, "patch_size"))
+    config = head.get("config") or {}
+    if kind == "convnext" and not _check_stages(out, config, f"{path}.config"):
+        return
+    _check_head_length(out, cfg, kind, config, disc, dit)
 
 
-def _check_convnext(out: list[Issue], conf: dict, path: str, cfg: dict, patch: int) -> None:
+def _check_stages(out: list[Issue], conf: dict, path: str) -> bool:
     stages = len(conf.get("c_mults", _CONVNEXT["c_mults"]))
     strides = conf.get("strides", _CONVNEXT["strides"])
+    fine = True
     for key, values in (("strides", strides), ("num_blocks", conf.get("num_blocks"))):
         if values is not None and len(values) < stages:
             out.append(err(f"{path}.{key}", f"{len(values)} {key} for {stages} stages "
                            "(len(c_mults)): the build fails with IndexError", "stage-count",
                            f"give one per c_mults entry ({stages})"))
-    if len(strides) < stages:
+            fine = False
+    return fine
+
+
+# (kernel, stride, padding) of each convolution of a head, in order; an input shorter than a
+# kernel after padding fails (torch: "Kernel size can't be greater than actual input size")
+def _head_convs(kind: str, conf: dict) -> list[tuple[int, int, int]]:
+    if kind == "conv":  # four (4, 2, 1) convolutions, then a (4, 1, 0) one to the scores
+        return [(4, 2, 1)] * 4 + [(4, 1, 0)]
+    stages = len(conf.get("c_mults", _CONVNEXT["c_mults"]))
+    strides = conf.get("strides", _CONVNEXT["strides"])[:stages]
+    return [(2 * s, s, -(-s // 2)) for s in strides]  # each stage's downsampling convolution
+
+
+def _shortest_input(convs: list[tuple[int, int, int]]) -> int:
+    """The fewest DiT tokens the head's convolutions accept."""
+    need = 1
+    for kernel, stride, padding in reversed(convs):
+        need = max(kernel - 2 * padding, (need - 1) * stride + kernel - 2 * padding, 1)
+    return need
+
+
+def _check_head_length(out: list[Issue], cfg: dict, kind: str, conf: dict, disc: dict,
+                       dit: dict) -> None:
+    """The head slides over the discriminator DiT's hidden states: the latent tokens of a
+    ``sample_size`` chunk (or of a trimmed batch), plus the tokens the DiT prepends."""
+    convs = _head_convs(kind, conf)
+    if not convs or not all(positive(k, s) for k, s, _ in convs):
         return
     ratio = downsampling_ratio(cfg["model"].get("pretransform")) or 1
-    size = cfg.get("sample_size", 0)
-    if not positive(ratio, patch, size, *strides[:stages]):
+    patch, size = _dit_get(disc, dit, "patch_size"), cfg.get("sample_size", 0)
+    if not positive(ratio, patch, size):
         return
-    tokens = size // ratio // patch
-    length = tokens
-    for stride in strides[:stages]:  # each stage: kernel 2s, stride s, padding ceil(s/2)
-        length = (length + 2 * -(-stride // 2) - 2 * stride) // stride + 1
-    if tokens and length < 1:
-        out.append(warn(f"{path}.strides", f"the head downsamples the {tokens} DiT tokens of a "
-                        f"sample_size chunk to nothing (strides {strides[:stages]}): shorter "
-                        "strides or longer chunks are needed", "arc-head-length"))
+    frames = size // ratio
+    trim = cfg["training"].get("trim_config") or {}
+    trimmed = (trim.get("trim_prob") or 0) > 0
+    if trimmed:  # a trimmed batch keeps at least 128 frames, cut to a multiple of the patch
+        frames = max(min(_MIN_TRIM, frames) // patch * patch, patch)
+    tokens = frames // patch
+    diffusion = (disc.get("model") or {}).get("diffusion") or {}
+    global_embed = _dit_get(disc, dit, "timestep_cond_type") == "global" \
+        or bool(diffusion.get("global_cond_ids"))
+    prepended = int(_dit_get(disc, dit, "global_cond_type") == "prepend" and global_embed)
+    extra = bool(diffusion.get("prepend_cond_ids"))  # their token counts depend on the inputs
+    need = _shortest_input(convs)
+    if tokens + prepended >= need:
+        return
+    where = f"$.training.arc.discriminator.{'type' if kind == 'conv' else 'config.strides'}"
+    chunk = "a trimmed batch (trim_config keeps 128 latent frames)" if trimmed else \
+        "a sample_size chunk"
+    what = f"the {kind} head needs at least {need} DiT tokens but {chunk} gives " \
+        f"{tokens + prepended}" + (" and the prepended conditioning" if extra else "")
+    fix = "use shorter strides or fewer stages" if kind == "convnext" else \
+        "use the convnext head with short strides"
+    fix += ", a smaller patch_size" + (", no trimming" if trimmed else ", longer chunks")
+    if extra:
+        out.append(warn(where, f"{what}: unless that adds {need - tokens - prepended} tokens, "
+                        "its convolutions fail on the first step", "arc-head-length"))
+    else:
+        out.append(err(where, f"{what}: its convolutions fail on the first step",
+                       "arc-head-length", fix))
