@@ -629,12 +629,23 @@ CASES = [
          _set("model.pretransform.config.bottleneck.config.codebook_size", 2 ** 28),
          _set("model.pretransform.config.bottleneck.config.codebook_size", 2 ** 12),
          "lm-vocabulary", "$.model.pretransform.config.bottleneck.config"),
-    Case("fused with differentiable", "dit_cond",
+    # found by the property test: every torch optimizer's step fails with differentiable on
+    # ("a leaf Variable that requires grad...", or "_foreach ops don't support autograd")
+    Case("a differentiable optimizer", "dit_cond",
          _set("training.optimizer_configs", {"diffusion": {
-             "optimizer": {"type": "AdamW", "config": {"fused": True, "differentiable": True}}}}),
+             "optimizer": {"type": "AdamW", "config": {"differentiable": True}}}}),
          _set("training.optimizer_configs", {"diffusion": {
-             "optimizer": {"type": "AdamW", "config": {"fused": True}}}}),
+             "optimizer": {"type": "AdamW", "config": {"differentiable": False}}}}),
          "optimizer-args", "$.training.optimizer_configs.diffusion.optimizer.config.differentiable"),
+    Case("Rprop etas on the wrong side of 1", "dit_cond",
+         _set("training.optimizer_configs", {"diffusion": {
+             "optimizer": {"type": "Rprop", "config": {"etas": [0.5, 0.9]}}}}),
+         _set("training.optimizer_configs", {"diffusion": {
+             "optimizer": {"type": "Rprop", "config": {"etas": [0.5, 1.2]}}}}),
+         "optimizer-args", "$.training.optimizer_configs.diffusion.optimizer.config.etas"),
+    Case("a diffusion autoencoder's oobleck encoder with too few strides", "dae",
+         _set("model.encoder.config.strides", [2]), _none, "stage-count",
+         "$.model.encoder.config.strides"),
     Case("fused with foreach", "dit_cond",
          _set("training.optimizer_configs", {"diffusion": {
              "optimizer": {"type": "SGD", "config": {"fused": True, "foreach": True}}}}),

@@ -41,14 +41,14 @@ def create_optimizer(spec, parameters: Iterable[torch.nn.Parameter]) -> torch.op
         except ImportError as exc:  # the one "valid but not built" error, naming the part
             raise not_built("optimizer", "FusedAdam", why="it needs DeepSpeed, which is not "
                             "installed: pip install deepspeed") from exc
-        return FusedAdam(parameters, **spec.config.model_dump())
+        return FusedAdam(parameters, **spec.config.model_dump(by_alias=True))
     optimizer_class = getattr(torch.optim, spec.type)
-    return optimizer_class(parameters, **spec.config.model_dump())
+    return optimizer_class(parameters, **spec.config.model_dump(by_alias=True))
 
 
 def create_scheduler(spec, optimizer: torch.optim.Optimizer) -> LRScheduler:
     """``spec``: a typed scheduler object; ``InverseLR`` or a ``torch.optim.lr_scheduler`` class."""
     scheduler_class = InverseLR if spec.type == "InverseLR" else \
         getattr(torch.optim.lr_scheduler, spec.type)
-    return scheduler_class(optimizer, **spec.config.model_dump())
+    return scheduler_class(optimizer, **spec.config.model_dump(by_alias=True))
 

@@ -257,7 +257,7 @@ def check_autoencoder_model(out: list[Issue], model: dict[str, Any], path: str,
     mono_input = is_trained and (top.get("training") or {}).get(
         "force_input_mono", _TRAINING["force_input_mono"])
     _check_io(out, model, path, audio, mono_input)
-    _check_stages(out, model, path)
+    check_stages(out, model, path)
     check_latents(out, model, path)
     _check_ratio(out, model, path)
     if model.get("pretransform"):
@@ -304,7 +304,8 @@ def _check_io(out: list[Issue], model: dict, path: str, audio: int, mono_input: 
                        f"set {key} to {dec_out}"))
 
 
-def _check_stages(out: list[Issue], model: dict, path: str) -> None:
+def check_stages(out: list[Issue], model: dict, path: str) -> None:
+    """Oobleck and TAAE encoders and decoders: one stride (and TAAE depth) per c_mults stage."""
     for side in ("encoder", "decoder"):
         spec = model.get(side)
         if not spec or spec["type"] not in _STAGED:

@@ -66,12 +66,23 @@ def _check_scheduler(out: list[Issue], scheduler: dict, path: str) -> None:
 
 def _check_flags(out: list[Issue], kind: Any, config: dict, path: str) -> None:
     """Implementation switches torch's constructors refuse together, and SGD's Nesterov."""
-    if config.get("fused"):
-        for other in ("differentiable", "foreach"):
-            if config.get(other):
-                out.append(err(f"{path}.{other}", f"fused and {other} cannot both be true: "
-                               f"torch's {kind} refuses it (RuntimeError when training starts)",
-                               "optimizer-args", f"drop fused or {other}"))
+    if config.get("differentiable"):
+        out.append(err(f"{path}.differentiable", "a differentiable optimizer lets autograd run "
+                       "through the step itself (meta-learning): the step then updates the "
+                       "model's parameters in place with autograd on, which torch refuses "
+                       "(\"a leaf Variable that requires grad is being used in an in-place "
+                       "operation\" on the first step)", "optimizer-args",
+                       "drop differentiable (false is torch's default)"))
+    if config.get("fused") and config.get("foreach"):
+        out.append(err(f"{path}.foreach", f"fused and foreach cannot both be true: torch's "
+                       f"{kind} refuses it (RuntimeError when training starts)",
+                       "optimizer-args", "drop fused or foreach"))
+    etas = config.get("etas")
+    if kind == "Rprop" and isinstance(etas, list) and len(etas) == 2 \
+            and all(isinstance(e, (int, float)) for e in etas) and not 0 < etas[0] < 1 < etas[1]:
+        out.append(err(f"{path}.etas", f"Rprop's etas {etas} must be a decrease factor below 1 "
+                       "and an increase factor above 1 (torch raises ValueError when training "
+                       "starts)", "optimizer-args", "use e.g. [0.5, 1.2] (torch's default)"))
     if kind == "SGD" and config.get("nesterov"):
         momentum, dampening = config.get("momentum", 0), config.get("dampening", 0)
         if not (isinstance(momentum, (int, float)) and momentum > 0 and dampening == 0):

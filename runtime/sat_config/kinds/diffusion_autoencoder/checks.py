@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...errors import Issue, err, warn
-from ...checks.parts.autoencoder import (check_latents, decoder_output, downsampling_ratio,
+from ...checks.parts.autoencoder import (check_latents, check_stages, decoder_output, downsampling_ratio,
     encoder_input, encoder_ratio)
 from ...checks.parts.backbones import Backbone, check_length, check_structure
 from ...checks.parts.diffusion import check_backbone_io, check_model_io, check_signal, signal_channels
@@ -29,6 +29,7 @@ def checks(cfg: dict[str, Any]) -> list[Issue]:
     check_backbone_io(out, bb, model["io_channels"], "model.io_channels")
     check_structure(out, bb)
     _check_encoder(out, model)
+    check_stages(out, model, "$.model")  # found by the property test (IndexError at build)
     check_latents(out, model, "$.model")
     _check_latent_input(out, bb, model)
     _check_ratio(out, model)

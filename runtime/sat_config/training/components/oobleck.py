@@ -14,6 +14,8 @@ from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
 from torch.utils.checkpoint import checkpoint
 
+from ...errors import NotBuiltError
+
 
 def wn_conv1d(*args, **kwargs) -> nn.Module:
     return weight_norm(nn.Conv1d(*args, **kwargs))
@@ -65,9 +67,9 @@ class SnakeBeta(nn.Module):
 def activation(use_snake: bool, channels: int, antialias: bool = False) -> nn.Module:
     if antialias:
         # alias-free activations (upsample -> act -> downsample) are not built in yet
-        raise NotImplementedError(
-            "oobleck `antialias_activation: true` is not built into sat-config's training "
-            "runtime; set it to false")
+        raise NotBuiltError(
+            "oobleck `antialias_activation: true` is valid but not built by sat-config's "
+            "training runtime (alias-free activations: work remaining); set it to false")
     return SnakeBeta(channels) if use_snake else nn.ELU()
 
 
