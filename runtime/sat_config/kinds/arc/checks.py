@@ -20,7 +20,7 @@ from ...checks.parts.diffusion import cond_checks, cond_model_checks
 _ARC = ("diffusion_cond", "training", "arc")
 _HEAD = defaults(*_ARC, "discriminator")
 _CONVNEXT = defaults(*_ARC, "discriminator", "config")
-_MIN_TRIM = 128  # latent frames a trimmed batch keeps at least (the wrapper's MIN_TRIM)
+MIN_TRIM = 128  # latent frames a trimmed batch keeps at least (upstream's floor; the wrapper's)
 _GROUPS = 32  # ConvDiscriminator's GroupNorm(num_groups=32, num_channels=DiT width)
 
 
@@ -180,7 +180,7 @@ def _check_head_length(out: list[Issue], cfg: dict, kind: str, conf: dict, disc:
     trim = cfg["training"].get("trim_config") or {}
     trimmed = (trim.get("trim_prob") or 0) > 0
     if trimmed:  # a trimmed batch keeps at least 128 frames, cut to a multiple of the patch
-        frames = max(min(_MIN_TRIM, frames) // patch * patch, patch)
+        frames = max(min(MIN_TRIM, frames) // patch * patch, patch)
     tokens = frames // patch
     diffusion = (disc.get("model") or {}).get("diffusion") or {}
     global_embed = _dit_get(disc, dit, "timestep_cond_type") == "global" \

@@ -53,13 +53,13 @@ from ...training.components.sampling import rf_denoiser_sigmas, sample_flow_dpmp
 from ...training.components.timesteps import logit_normal, trunc_logit_normal
 from ...training.ema import EMA
 from ...training.optim import create_optimizer, create_scheduler
+from .checks import MIN_TRIM  # frames: trimming never goes shorter
 from .discriminator import (approximate_penalty, build_discriminator_base, build_head,
                             build_teacher, dit_width, relativistic_losses, rolled_metadata)
 
 EMA_BETA = 0.9999
 FLOW_OBJECTIVES = ("rectified_flow", "rf_denoiser")
 LOGSNR_RANGE = (-6.0, 2.0)  # logsnr_uniform noise and the teacher's schedule
-MIN_TRIM = 128  # frames: trimming never goes shorter (upstream's floor)
 VALIDATION_TIMESTEPS = (0.1, 0.3, 0.5, 0.7, 0.9)
 
 
