@@ -292,3 +292,34 @@ def test_codebook_pattern_selects_the_layout_the_model_trains_on(name, provider,
     expected_steps = {"delay": 17, "parallel": 17, "unroll": 65, "musiclm": 65}[name]
     assert steps == [expected_steps]  # the valid steps of the pattern, the special step included
     assert out.mask[0].sum(dim=1).tolist() == valid_per_codebook
+
+
+@pytest.mark.parametrize("pattern, memory", [("delay", 0), ("parallel", 2), ("unroll", 0),
+                                             ("musiclm", 1)])
+def test_lm_positions_check_counts_the_real_sequence(pattern, memory):
+    """lm-positions (found by the property test): the check's token count is the sequence the
+    transformer sees; learned positions for exactly that many train, one fewer is an error."""
+    import sat_config
+    from sat_config.training import create_model_from_config
+
+    doc = json.loads(TINY_EXAMPLE.read_text())
+    doc["model"]["lm"]["codebook_pattern"] = pattern
+    doc["model"]["lm"]["config"].update(use_abs_pos_emb=True, rotary_pos_emb=False,
+                                        num_memory_tokens=memory, abs_pos_emb_max_length=1)
+    issue = next(i for i in sat_config.validate(doc) if i.rule == "semantic:lm-positions")
+    assert issue.path == "$.model.lm.config.abs_pos_emb_max_length"
+    tokens = int(issue.suggestion.split()[3])  # "set abs_pos_emb_max_length to N or more..."
+    frames, codebooks = 2048 // 32, 4
+    doc["model"]["lm"]["config"]["abs_pos_emb_max_length"] = tokens
+    typed = sat_config.load_config(doc)  # no lm-positions error: it would raise
+    for limit, fits in ((tokens, True), (tokens - 1, False)):
+        typed.model.lm.config.abs_pos_emb_max_length = limit  # past validation, to show why
+        model = create_model_from_config(typed)
+        codes = torch.randint(0, 32, (2, codebooks, frames))
+        metadata = [{"seconds_total": 1.0}, {"seconds_total": 2.0}]
+        cond = model.conditioner(metadata, "cpu")
+        if fits:
+            model.compute_logits(codes, condition_tensors=cond)
+        else:
+            with pytest.raises(ValueError, match="absolute position"):
+                model.compute_logits(codes, condition_tensors=cond)

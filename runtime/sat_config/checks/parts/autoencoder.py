@@ -411,6 +411,17 @@ def check_latents(out: list[Issue], model: dict, path: str) -> None:
 
 
 def _check_bottleneck_config(out: list[Issue], kind: str, cfg: dict, path: str) -> None:
+    if kind in ("rvq", "rvq_vae"):
+        dflt = _BOTTLENECK_DEFAULTS.get(kind, {})
+        iters = cfg.get("kmeans_iters", dflt.get("kmeans_iters"))
+        if cfg.get("kmeans_init", dflt.get("kmeans_init")) and isinstance(iters, int) \
+                and iters < 1:
+            # found by the property test: vector-quantize-pytorch's k-means returns an unbound
+            # variable after zero iterations (UnboundLocalError on the first batch)
+            out.append(err(f"{path}.config.kmeans_iters", "k-means initialisation "
+                           f"(kmeans_init) with {iters} iterations: the codebook initialisation "
+                           "fails on the first batch", "kmeans-iters",
+                           "use kmeans_iters >= 1 (default 50), or kmeans_init: false"))
     if kind == "dithered_fsq" and isinstance(cfg.get("levels"), list) \
             and len(cfg["levels"]) != cfg["dim"]:
         out.append(err(f"{path}.config.levels", f"{len(cfg['levels'])} levels for dim "

@@ -22,6 +22,7 @@ from ...checks.parts.conditioning import Conditioning, check_conditioning, check
 LM_ID_KEYS = ("cross_attention_cond_ids", "prepend_cond_ids", "global_cond_ids")
 _TOP = defaults("lm")
 _BACKBONE = defaults("lm", "model", "lm", "config")
+_LM = defaults("lm", "model", "lm")
 _TRAINING = defaults("lm", "training")
 _DEMO = defaults("lm", "training", "demo")
 _BOTTLENECKS = {kind: defaults("lm", "model", "pretransform", "type=autoencoder", "config",
@@ -44,6 +45,7 @@ def checks(cfg: dict[str, Any]) -> list[Issue]:
                            path, "dim_heads", f"dim_heads {dim_heads} (embed_dim "
                            f"{backbone['embed_dim']})")
     _check_vocabulary(out, model["pretransform"], backbone["embed_dim"])
+    _check_positions(out, cfg, lm, backbone, path)
     conds = Conditioning(model, "$.model.conditioning")
     used = check_references(out, lm, "$.model.lm", LM_ID_KEYS, conds, inpaint_ids=False)
     _check_widths(out, lm, backbone, path, conds)
@@ -87,6 +89,49 @@ def codebook_size(bottleneck: dict | None) -> int | None:
     return None
 
 
+def num_codebooks(bottleneck: dict) -> int:
+    """Codebooks (quantizers) of a discrete bottleneck; 1 where the config does not say."""
+    cfg = bottleneck.get("config") or {}
+    dflt = _BOTTLENECKS.get(bottleneck.get("type"), {})
+    quantizers = next((cfg.get(k, dflt.get(k)) for k in ("num_quantizers", "n_codebooks",
+                                                           "num_codebooks")
+                       if cfg.get(k, dflt.get(k)) is not None), 1)
+    return quantizers if isinstance(quantizers, int) and quantizers > 0 else 1
+
+
+# steps a codebook pattern lays T frames of K codebooks out in (with its leading special step)
+_PATTERN_STEPS = {"delay": lambda t, k: t + 1, "parallel": lambda t, k: t + 1,
+                  "unroll": lambda t, k: k * t + 1, "musiclm": lambda t, k: k * t + 1}
+
+
+def _check_positions(out: list[Issue], cfg: dict, lm: dict, backbone: dict, path: str) -> None:
+    """Learned absolute positions cover the sequence the transformer sees: the pattern's steps
+    for a ``sample_size`` chunk and at least one token per prepended conditioner (memory tokens
+    get positions of their own; found by the property test: ValueError on the first step)."""
+    if not backbone.get("use_abs_pos_emb", _BACKBONE["use_abs_pos_emb"]):
+        return
+    pretransform = cfg["model"]["pretransform"]
+    bottleneck = (pretransform.get("config") or {}).get("bottleneck")
+    ratio, size = downsampling_ratio(pretransform), cfg.get("sample_size")
+    steps = _PATTERN_STEPS.get(lm.get("codebook_pattern", _LM["codebook_pattern"]))
+    if steps is None or not isinstance(bottleneck, dict) or not positive(ratio, size):
+        return
+    codebooks = num_codebooks(bottleneck)
+    frames = size // ratio
+    prepended = len(lm.get("prepend_cond_ids") or ())
+    tokens = steps(frames, codebooks) + prepended
+    limit = backbone.get("abs_pos_emb_max_length", _BACKBONE["abs_pos_emb_max_length"])
+    if isinstance(limit, int) and limit < tokens:
+        least = " at least" if prepended else ""
+        out.append(err(f"{path}.abs_pos_emb_max_length", f"the learned positions cover {limit} "
+                       f"tokens but a sample_size chunk is{least} {tokens} ({frames} frames of "
+                       f"{codebooks} codebooks in the {lm.get('codebook_pattern', 'delay')} "
+                       f"pattern and {prepended} prepended token(s)): the "
+                       "first step fails", "lm-positions",
+                       f"set abs_pos_emb_max_length to {tokens} or more, or use rotary "
+                       "positions (rotary_pos_emb) instead"))
+
+
 def _check_vocabulary(out: list[Issue], pretransform: dict, embed_dim: int) -> None:
     if pretransform.get("type") != "autoencoder":
         return
@@ -94,12 +139,7 @@ def _check_vocabulary(out: list[Issue], pretransform: dict, embed_dim: int) -> N
     codes = codebook_size(bottleneck)
     if not isinstance(codes, int) or not isinstance(embed_dim, int):
         return
-    cfg = bottleneck.get("config") or {}
-    dflt = _BOTTLENECKS.get(bottleneck.get("type"), {})
-    quantizers = next((cfg.get(k, dflt.get(k)) for k in ("num_quantizers", "n_codebooks",
-                                                           "num_codebooks")
-                       if cfg.get(k, dflt.get(k)) is not None), 1)
-    quantizers = quantizers if isinstance(quantizers, int) and quantizers > 0 else 1
+    quantizers = num_codebooks(bottleneck)
     parameters = quantizers * (2 * codes + 1) * embed_dim
     if parameters > MAX_TOKEN_TABLE_PARAMETERS:
         out.append(err("$.model.pretransform.config.bottleneck.config", f"the tokenizer has "
