@@ -175,6 +175,8 @@ def check_length(out: list[Issue], top: dict, pre_ratio: int | None, bb: Backbon
     """
     size = top.get("sample_size")
     pre = pre_ratio or 1
+    if bb is not None and bb.kind == "dit" and isinstance(size, int):
+        _check_positions(out, bb, size // pre)
     step = (bb.ratio() or 1) if bb is not None else 1
     whole = pre * step
     if size is None or size % whole == 0:
@@ -190,3 +192,22 @@ def check_length(out: list[Issue], top: dict, pre_ratio: int | None, bb: Backbon
     out.append(err("$.sample_size", f"sample_size {size} gives {frames}, not a multiple of {step} "
                    f"({bb.ratio_source()}): the backbone's down/upsampling or patching fails",
                    "sample-size-multiple", fix))
+
+
+def _check_positions(out: list[Issue], bb: Backbone, frames: int) -> None:
+    """A DiT with learned absolute positions covers its tokens: the latent frames of a
+    ``sample_size`` chunk over ``patch_size``, and the prepended global token (prepended
+    conditioning adds more, of a count that depends on the inputs)."""
+    patch, limit = bb.get("patch_size"), bb.get("abs_pos_emb_max_length")
+    if not bb.get("use_abs_pos_emb") or not positive(patch) or not isinstance(limit, int):
+        return
+    tokens = frames // patch + int(bb.get("global_cond_type") == "prepend"
+                                   and bb.get("timestep_cond_type") == "global")
+    if limit < tokens:
+        out.append(err(f"{bb.path}.abs_pos_emb_max_length", f"the learned positions cover "
+                       f"{limit} tokens but a sample_size chunk is at least {tokens} (latent "
+                       f"frames over patch_size {patch}, and the prepended global token): the "
+                       "first step fails", "dit-positions",
+                       f"set abs_pos_emb_max_length to {tokens} or more, or use rotary "
+                       "positions (rotary_pos_emb)"))
+
