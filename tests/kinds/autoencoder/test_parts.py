@@ -441,3 +441,15 @@ def test_a_wrapper_trains_dac_rvq_with_the_dac_discriminator() -> None:
     loss.backward()
     in_proj = model.bottleneck.quantizer.quantizers[0].in_proj
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in in_proj.parameters())
+
+
+def test_rvq_straight_through_is_the_gradient_estimator() -> None:
+    """Found by the property test: vector-quantize-pytorch's rotation trick (on by default in
+    newer releases) and straight_through asserted against each other at build time."""
+    b = bottleneck({"type": "rvq", "config": {**RVQ, "straight_through": True}}).train()
+    x = torch.randn(2, 8, 5, requires_grad=True)
+    latents, _ = b.encode(x)
+    latents.sum().backward()
+    assert x.grad is not None and torch.isfinite(x.grad).all()
+    for layer in b.quantizer.layers:
+        assert getattr(layer, "rotation_trick", False) is False

@@ -13,6 +13,8 @@ upstream's state-dict names.
 
 from __future__ import annotations
 
+import inspect
+
 import math
 from typing import Any
 
@@ -140,6 +142,12 @@ class RVQBottleneck(DiscreteBottleneck):
         from vector_quantize_pytorch import ResidualVQ, VectorQuantize
 
         kwargs = supported_kwargs(config, (ResidualVQ, VectorQuantize), "vector-quantize-pytorch")
+        if kwargs.get("straight_through") and \
+                "rotation_trick" in inspect.signature(VectorQuantize.__init__).parameters:
+            # newer releases turn the rotation trick on by default for codebooks wider than 1
+            # and assert that at most one gradient estimator is on: asking for the
+            # straight-through estimator means that one (found by the property test)
+            kwargs["rotation_trick"] = False
         self.quantizer = ResidualVQ(**kwargs)
         self.vae = vae
         self.regularisers = ("kl", "quantizer_loss") if vae else ("quantizer_loss",)
