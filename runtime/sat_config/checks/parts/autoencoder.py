@@ -19,6 +19,7 @@ from typing import Any
 from ...errors import Issue, err, warn
 from ...schema.facts import defaults
 from . import positive
+from .activations import check_activation
 
 class _Part:
     """Where one encoder/decoder architecture keeps each fact, with the schema's defaults
@@ -258,6 +259,7 @@ def check_autoencoder_model(out: list[Issue], model: dict[str, Any], path: str,
         "force_input_mono", _TRAINING["force_input_mono"])
     _check_io(out, model, path, audio, mono_input)
     check_stages(out, model, path)
+    _check_activations(out, model, path)
     check_latents(out, model, path)
     _check_ratio(out, model, path)
     if model.get("pretransform"):
@@ -302,6 +304,21 @@ def _check_io(out: list[Issue], model: dict, path: str, audio: int, mono_input: 
         out.append(err(f"{path}.decoder.config.{key}", f"the decoder produces {got} channel(s) "
                        f"but {dec_out} are expected ({target})", "decoder-output-channels",
                        f"set {key} to {dec_out}"))
+
+
+_SEANET = {side: defaults("autoencoder", "model", side, "type=seanet", "config")
+           for side in ("encoder", "decoder")}
+
+
+def _check_activations(out: list[Issue], model: dict, path: str) -> None:
+    for side in ("encoder", "decoder"):
+        spec = model.get(side)
+        if isinstance(spec, dict) and spec.get("type") == "seanet":
+            cfg, where = spec.get("config") or {}, f"{path}.{side}.config"
+            check_activation(out, cfg, where, "activation", "activation_params", _SEANET[side])
+            if side == "decoder":
+                check_activation(out, cfg, where, "final_activation", "final_activation_params",
+                                 _SEANET[side])
 
 
 def check_stages(out: list[Issue], model: dict, path: str) -> None:

@@ -76,10 +76,22 @@ def check_structure(out: list[Issue], bb: Backbone) -> None:
         if positive(dim, heads):
             check_rotary_width(out, dim // heads, bool(bb.get("rotary_pos_emb")), bb.path,
                                "num_heads", f"embed_dim {dim} over {heads} heads")
+        check_ff_width(out, bb.cfg, dim, bb.path)
     elif bb.kind == "DAU1d":
         _check_dau(out, bb)
     else:
         _check_unet(out, bb)
+
+
+def check_ff_width(out: list[Issue], cfg: dict, width: Any, path: str) -> None:
+    """A transformer block adds its feed-forward's output to its input: ``ff_kwargs.dim_out``
+    is the block width or null (found by the property test: a shape error on the first step)."""
+    ff = cfg.get("ff_kwargs")
+    dim_out = ff.get("dim_out") if isinstance(ff, dict) else None
+    if dim_out is not None and isinstance(width, int) and dim_out != width:
+        out.append(err(f"{path}.ff_kwargs.dim_out", f"the feed-forward outputs {dim_out} channels "
+                       f"but its residual is {width} wide (embed_dim): the addition fails on the "
+                       "first step", "ff-width", "leave dim_out out (null: the block width)"))
 
 
 def check_heads(out: list[Issue], dim: int, heads: int, path: str) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from ...errors import Issue, err, warn
 from ...schema.facts import defaults
+from ...checks.parts.activations import check_activation
 from ...checks.parts.autoencoder import check_autoencoder_model
 
 _LOSSES = ("autoencoder", "training", "loss_configs")
@@ -86,6 +87,8 @@ def _check_discriminator(out: list[Issue], disc: dict, path: str, out_channels: 
                            f"set in_channels to {out_channels}"))
     elif kind == "encodec":
         _check_resolutions(out, cfg, path + ".config", _ENCODEC_DISC, _ENCODEC_KEYS)
+        check_activation(out, cfg, path + ".config", "activation", "activation_params",
+                         _ENCODEC_DISC)
     elif kind == "dac":
         for i, (low, high) in enumerate(cfg.get("bands", ())):
             if low >= high:

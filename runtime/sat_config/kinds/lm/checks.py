@@ -14,7 +14,8 @@ from ...errors import Issue, err
 from ...schema.facts import defaults
 from ...checks.parts.autoencoder import check_pretransform, downsampling_ratio, io_channels
 from ...checks.parts import positive
-from ...checks.parts.backbones import check_length, check_lm_heads, check_rotary_width
+from ...checks.parts.backbones import check_ff_width, check_length, check_lm_heads, \
+    check_rotary_width
 from ...checks.parts.conditioning import Conditioning, check_conditioning, check_demo_cond, \
     check_references
 
@@ -45,6 +46,7 @@ def checks(cfg: dict[str, Any]) -> list[Issue]:
                            path, "dim_heads", f"dim_heads {dim_heads} (embed_dim "
                            f"{backbone['embed_dim']})")
     _check_vocabulary(out, model["pretransform"], backbone["embed_dim"])
+    check_ff_width(out, backbone, backbone["embed_dim"], path)
     _check_positions(out, cfg, lm, backbone, path)
     conds = Conditioning(model, "$.model.conditioning")
     used = check_references(out, lm, "$.model.lm", LM_ID_KEYS, conds, inpaint_ids=False)
