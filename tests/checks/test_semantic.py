@@ -673,6 +673,12 @@ CASES = [
                                   "project_cross_attn_cond": True, "use_abs_pos_emb": True,
                                   "abs_pos_emb_max_length": 4001}),
          "lm-positions", "$.model.lm.config.abs_pos_emb_max_length"),
+    Case("an FSQ dimension with two levels", "lm",
+         _set("model.pretransform.config.bottleneck", {"type": "fsq", "config": {
+             "levels": [8, 2], "dim": 16, "num_codebooks": 4}}),
+         _set("model.pretransform.config.bottleneck", {"type": "fsq", "config": {
+             "levels": [8, 3], "dim": 16, "num_codebooks": 4}}),
+         "fsq-levels", "$.model.pretransform.config.bottleneck.config.levels[1]"),
     Case("RVQ k-means initialisation with no iterations", "lm",
          _set("model.pretransform.config.bottleneck.config.kmeans_iters", 0),
          _set("model.pretransform.config.bottleneck.config.kmeans_init", False),

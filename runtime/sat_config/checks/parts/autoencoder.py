@@ -428,6 +428,13 @@ def check_latents(out: list[Issue], model: dict, path: str) -> None:
 
 
 def _check_bottleneck_config(out: list[Issue], kind: str, cfg: dict, path: str) -> None:
+    levels = cfg.get("levels")
+    if kind == "fsq" and isinstance(levels, list) and 2 in levels:
+        # found by the property test: vector-quantize-pytorch's FSQ asserts at build (a 2-level
+        # dimension needs its symmetry-preserving bound, which upstream's bottleneck never asks)
+        out.append(err(f"{path}.config.levels[{levels.index(2)}]", "an FSQ dimension with 2 "
+                       "levels: vector-quantize-pytorch refuses it (AssertionError at build)",
+                       "fsq-levels", "use 3 or more levels per dimension"))
     if kind in ("rvq", "rvq_vae"):
         dflt = _BOTTLENECK_DEFAULTS.get(kind, {})
         iters = cfg.get("kmeans_iters", dflt.get("kmeans_iters"))
