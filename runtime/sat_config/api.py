@@ -36,7 +36,11 @@ def document_issues(doc: Document, kind: str) -> list[Issue]:
     issues = schema_issues(doc, kind)
     if kind != schemas.ROOT or (not any(i.rule == "unknown-model-type" for i in issues)
                                 and "model_type" in doc.data):
-        issues += _with_source(_semantic(doc.data, kind, schema_valid=not issues), doc)
+        # a place the schema already rejected is said once; a number past 64 bits is news
+        said = {i.path for i in issues}
+        issues += [i for i in _with_source(_semantic(doc.data, kind, schema_valid=not issues),
+                                           doc)
+                   if i.path not in said or i.rule == "semantic:integer-range"]
     return issues
 
 
