@@ -693,6 +693,9 @@ class RpropOptimizer(BaseModel):
     ]
 
 
+Ep = TypeAliasType("Ep", Annotated[StrictFloat | None, Field(ge=0.0)])
+
+
 class AdafactorOptimizerConfig(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -704,9 +707,9 @@ class AdafactorOptimizerConfig(BaseModel):
         Field(description="Decay rate of the second-moment estimate.", le=0.0),
     ] = -0.8
     eps: Annotated[
-        list[StrictFloat | None],
+        list[Ep],
         Field(
-            description="Epsilon terms (eps1 for the update, null = dtype eps; eps2 for the relative step).",
+            description="Epsilon terms, each at least 0 (eps1 for the update, null = dtype eps; eps2 for the relative step).",
             max_length=2,
             min_length=2,
         ),

@@ -2947,7 +2947,7 @@ export interface AdafactorOptimizerConfig {
    */
   beta2_decay?: number;
   /**
-   * Epsilon terms (eps1 for the update, null = dtype eps; eps2 for the relative step).
+   * Epsilon terms, each at least 0 (eps1 for the update, null = dtype eps; eps2 for the relative step).
    *
    * @minItems 2
    * @maxItems 2

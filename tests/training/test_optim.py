@@ -55,3 +55,20 @@ def test_antialiased_oobleck_is_named_not_built():
 
     with pytest.raises(NotBuiltError, match="antialias_activation"):
         activation(True, 4, antialias=True)
+
+
+@pytest.mark.parametrize("eps", [[-1.0, 1e-3], [None, -1.0]])
+def test_adafactor_negative_epsilon_is_invalid_and_zero_builds(eps):
+    """Found by the slow property test: a negative Adafactor epsilon validated and torch raised
+    ValueError when training started. The schema's bound is torch's: 0 builds."""
+    doc = json.loads((REPO / "examples" / "diffusion_cond-tiny.json").read_text())
+    doc["training"].pop("learning_rate", None)
+    doc["training"]["optimizer_configs"] = {"diffusion": {
+        "optimizer": {"type": "Adafactor", "config": {"lr": 1e-3, "eps": eps}}}}
+    index = 0 if eps[0] is not None else 1
+    (issue,) = sat_config.validate(doc)
+    assert issue.path == f"$.training.optimizer_configs.diffusion.optimizer.config.eps[{index}]"
+    assert issue.rule == "minimum"
+    eps[index] = 0.0
+    group = sat_config.load_config(doc).training.optimizer_configs.diffusion
+    create_optimizer(group.optimizer, [torch.nn.Parameter(torch.zeros(2))])
