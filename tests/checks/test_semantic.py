@@ -278,6 +278,10 @@ T5_PRETRANSFORM_COND = {"id": "melody", "type": "pretransform",
 
 M = "model"
 LOSSES = "training.loss_configs"
+WAVELET = {"type": "wavelet", "config": {"channels": 2, "levels": 3, "wavelet": "bior4.4"}}
+DAC_DISC = {"type": "dac", "config": {"fft_sizes": [16]},
+            "weights": {"adversarial": 0.1, "feature_matching": 5.0}}
+SMALL_STFT = {"fft_sizes": [16], "hop_sizes": [4], "win_lengths": [16]}
 GROUP = {"optimizer": {"type": "AdamW", "config": {"lr": 1e-4}}}
 SCHEDULER = {"type": "ExponentialLR", "config": {"gamma": 0.999}}
 
@@ -900,6 +904,51 @@ CASES = [
          _none, "io-channels", "$.model.io_channels"),
     Case("DAE downsampling_ratio vs encoder strides", "dae", _set("model.downsampling_ratio", 64),
          _none, "downsampling-ratio", "$.model.downsampling_ratio", "warning"),
+    # clip lengths (found by the property test: a clip shorter than the encoder's strides)
+    Case("autoencoder clip shorter than one latent frame", "autoencoder", _set("sample_size", 4),
+         _none, "sample-size-short", "$.sample_size"),
+    Case("DAE clip shorter than the pretransform and encoder's frame", "dae",
+         _set("sample_size", 32), _none, "sample-size-short", "$.sample_size"),
+    Case("lm clip shorter than a token frame", "lm", _set("sample_size", 4), _none,
+         "sample-size-short", "$.sample_size"),
+    Case("diffusion clip shorter than the wavelet's padding", "dit_cond",
+         _all(_set("model.pretransform", WAVELET), _set("sample_size", 24)),
+         _set("model.pretransform", WAVELET), "sample-size-short", "$.sample_size"),
+    Case("wavelet clip not a multiple of 2**levels", "dit_cond",
+         _all(_set("model.pretransform", WAVELET), _set("sample_size", 8196)),
+         _set("model.pretransform", WAVELET), "sample-size-multiple", "$.sample_size"),
+    Case("spectral loss FFT over twice the clip", "autoencoder", _set("sample_size", 512),
+         _none, "clip-length", f"$.{LOSSES}.spectral.config.fft_sizes"),
+    Case("decoded clip (whole latent frames) under the spectral FFT", "autoencoder",
+         _all(_set("sample_size", 519), _set(f"{LOSSES}.discriminator.config.n_ffts", [256]),
+              _set(f"{LOSSES}.discriminator.config.hop_lengths", [64]),
+              _set(f"{LOSSES}.discriminator.config.win_lengths", [256])),
+         _all(_set("sample_size", 520), _set(f"{LOSSES}.discriminator.config.n_ffts", [256]),
+              _set(f"{LOSSES}.discriminator.config.hop_lengths", [64]),
+              _set(f"{LOSSES}.discriminator.config.win_lengths", [256])),
+         "clip-length", f"$.{LOSSES}.spectral.config.fft_sizes"),
+    Case("encodec discriminator FFT longer than the clip", "autoencoder",
+         _set("sample_size", 1024), _none, "clip-length",
+         f"$.{LOSSES}.discriminator.config.n_ffts"),
+    Case("built-in losses longer than the clip", "autoencoder",
+         _all(_drop("training.loss_configs"), _set("sample_size", 1024)),
+         _drop("training.loss_configs"), "clip-length", "$.sample_size"),
+    Case("dac period discriminator padding a whole period", "autoencoder",
+         _all(_set(f"{LOSSES}.discriminator", DAC_DISC), _set(f"{LOSSES}.spectral.config",
+              SMALL_STFT), _set("sample_size", 16), _set(f"{LOSSES}.discriminator.config.periods",
+                                                         [2, 16])),
+         _all(_set(f"{LOSSES}.discriminator", DAC_DISC), _set(f"{LOSSES}.spectral.config",
+              SMALL_STFT), _set("sample_size", 24), _set(f"{LOSSES}.discriminator.config.periods",
+                                                         [2, 16])),
+         "clip-length", f"$.{LOSSES}.discriminator.config.periods"),
+    Case("validation metric FFT over twice the clip", "autoencoder",
+         _set("training.eval_loss_configs", {"stft": {"fft_size": 16384}}),
+         _set("training.eval_loss_configs", {"stft": {"fft_size": 1024}}), "clip-length",
+         "$.training.eval_loss_configs.stft.fft_size"),
+    Case("DAE reconstruction loss longer than the clip", "dae",
+         _all(_set("training.use_reconstruction_loss", True), _set("sample_size", 1024)),
+         _set("training.use_reconstruction_loss", True), "clip-length",
+         "$.training.use_reconstruction_loss"),
     # lm tokenizer
     Case("lm tokenizer channels", "lm", _set("audio_channels", 2), _none, "io-channels",
          "$.model.pretransform.config.io_channels"),

@@ -38,7 +38,7 @@ def autoencoder(encoder: dict, decoder: dict, *, latent_dim: int, ratio: int,
                                       "win_lengths": [64, 32]}, "weights": {"mrstft": 1.0}},
               "time": {"weights": {"l1": 0.1}}, **training.pop("loss_configs", {})}
     config = {
-        "model_type": "autoencoder", "sample_rate": 8000, "sample_size": 8 * ratio,
+        "model_type": "autoencoder", "sample_rate": 8000, "sample_size": ratio * max(8, -(-64 // ratio)),
         "audio_channels": channels,
         "model": {"encoder": encoder, "decoder": decoder, "latent_dim": latent_dim,
                   "downsampling_ratio": ratio, "io_channels": channels},

@@ -20,6 +20,7 @@ from ...errors import Issue, err, warn
 from ...schema.facts import defaults
 from . import positive
 from .activations import check_activation
+from .clips import check_one_frame, check_wavelet_clip
 
 class _Part:
     """Where one encoder/decoder architecture keeps each fact, with the schema's defaults
@@ -196,6 +197,9 @@ def check_pretransform(out: list[Issue], pretransform: dict, path: str, audio: i
             out.append(err(f"{path}.{key}", f"the pretransform reads {reads} channel(s) but the "
                            f"audio has {audio} (audio_channels)", "pretransform-channels",
                            f"set it to {audio}"))
+        if kind == "wavelet":
+            check_wavelet_clip(out, top.get("sample_size"), pretransform.get("config") or {},
+                               path)
 
 
 # --- encoder / decoder facts -----------------------------------------------------------------
@@ -267,6 +271,8 @@ def check_autoencoder_model(out: list[Issue], model: dict[str, Any], path: str,
                            reader="an autoencoder")
     if is_trained:
         ratio, size = model["downsampling_ratio"], top["sample_size"]
+        if not check_one_frame(out, size, ratio, "the autoencoder"):
+            return
         if positive(ratio, size) and size % ratio:
             out.append(warn("$.sample_size", f"sample_size {size} is not a multiple of the "
                             f"downsampling ratio {ratio}: the last partial latent frame is "

@@ -14,6 +14,7 @@ from typing import Any
 from ...errors import Issue, err, warn
 from ...schema.facts import defaults
 from . import positive
+from .clips import check_one_frame
 
 _UNCOND = {kind: defaults("diffusion_uncond", "model", f"type={kind}", "config")
            for kind in ("DAU1d", "adp_uncond_1d", "dit")}
@@ -187,12 +188,17 @@ def check_length(out: list[Issue], top: dict, pre_ratio: int | None, bb: Backbon
     """
     size = top.get("sample_size")
     pre = pre_ratio or 1
+    step = (bb.ratio() or 1) if bb is not None else 1
+    what = pre_name.removesuffix("'s downsampling ratio")
+    if not check_one_frame(out, size, pre, what, pre * step):
+        return
     if bb is not None and bb.kind == "dit" and isinstance(size, int):
         _check_positions(out, bb, size // pre)
-    step = (bb.ratio() or 1) if bb is not None else 1
     whole = pre * step
     if size is None or size % whole == 0:
         return
+    if any(i.path == "$.sample_size" and i.severity == "error" for i in out):
+        return  # said already (a wavelet pretransform needs whole multiples)
     fix = f"use a multiple of {whole}, e.g. {size // whole * whole or whole}"
     if size % pre:
         tail = f", and the backbone needs multiples of {whole}" if step > 1 else ""

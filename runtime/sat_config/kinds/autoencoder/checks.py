@@ -13,11 +13,16 @@ from typing import Any
 from ...errors import Issue, err, warn
 from ...schema.facts import defaults
 from ...checks.parts.activations import check_activation
+from ...checks.parts import positive
 from ...checks.parts.autoencoder import check_autoencoder_model
+from ...checks.parts.clips import (OOBLECK_DISCRIMINATOR_SHORTEST, centered_stft,
+                                   dac_band_fits, dac_period_fits, uncentered_stft)
+from .facts import BUILTIN_LOSS_CONFIGS
 
 _LOSSES = ("autoencoder", "training", "loss_configs")
 _OOBLECK_DISC = defaults(*_LOSSES, "discriminator", "type=oobleck", "config")
 _ENCODEC_DISC = defaults(*_LOSSES, "discriminator", "type=encodec", "config")
+_DAC_DISC = defaults(*_LOSSES, "discriminator", "type=dac", "config")
 _STFT = defaults(*_LOSSES, "spectral", "config")
 _EVAL = {key: defaults("autoencoder", "training", "eval_loss_configs", key)
          for key in ("stft", "mel")}
@@ -46,6 +51,7 @@ def training_checks(out: list[Issue], cfg: dict[str, Any]) -> None:
         _check_optimizers(out, training, training["optimizer_configs"])
     if training.get("teacher_model"):
         _check_teacher(out, cfg, training["teacher_model"])
+    _check_clip(out, cfg)
     for key in ("loss_configs", "use_ema"):
         if key not in training:
             out.append(warn(f"$.training.{key}", f"upstream's unwrap_model.py (checkpoint "
@@ -201,3 +207,96 @@ def _check_teacher(out: list[Issue], cfg: dict, teacher: dict) -> None:
     if teacher["sample_rate"] != cfg["sample_rate"]:
         out.append(warn(f"{path}.sample_rate", f"the teacher runs at {teacher['sample_rate']} "
                         f"Hz, the student at {cfg['sample_rate']} Hz", "teacher-sample-rate"))
+
+
+# --- the clip every loss reads ----------------------------------------------------------------
+
+
+def _check_clip(out: list[Issue], cfg: dict) -> None:
+    """Every spectral loss, discriminator and validation metric reads a whole ``sample_size``
+    clip (the decoded one too): its STFT padding or pooling must fit in it."""
+    size, ratio = cfg["sample_size"], cfg["model"]["downsampling_ratio"]
+    if not positive(size, ratio) or size < ratio:
+        return  # sample-size-short says it
+    decoded = size // ratio * ratio  # the decoder returns whole latent frames
+    shown = f"sample_size {size}" + (f" (decoded: {decoded} samples, whole latent frames)"
+                                     if decoded != size else "")
+    size = decoded
+    training = cfg["training"]
+    builtin = not training.get("loss_configs")
+    losses = BUILTIN_LOSS_CONFIGS if builtin else training["loss_configs"]
+    base = "$.training.loss_configs"
+    found: list[tuple[str, str, str]] = []  # (path, what fails, the fix)
+
+    def need(path: str, what: str, shortest: int, key: str) -> None:
+        if size < shortest:
+            found.append((path, f"{what} needs clips of at least {shortest} samples",
+                          f"use a multiple of {ratio} from {_round_up(shortest, ratio)} up, "
+                          f"or smaller {key}"))
+
+    spectral = (losses.get("spectral") or {}).get("config") or {}
+    ffts = spectral.get("fft_sizes", _STFT["fft_sizes"])
+    if ffts:
+        need(f"{base}.spectral.config.fft_sizes", f"the spectral loss's FFT of {max(ffts)} "
+             "(centred: reflect padding of half the FFT)", centered_stft(max(ffts)), "fft_sizes")
+    windows = ((losses.get("mrmel") or {}).get("config") or {}).get("window_lengths")
+    if windows:
+        need(f"{base}.mrmel.config.window_lengths", f"the mrmel loss's window of "
+             f"{max(windows)} (centred STFT)", centered_stft(max(windows)), "window_lengths")
+    disc = losses.get("discriminator")
+    if isinstance(disc, dict):
+        _clip_discriminator(disc, f"{base}.discriminator.config", size, need, found)
+    for key in ("stft", "mel"):
+        metric = (training.get("eval_loss_configs") or {}).get(key)
+        if isinstance(metric, dict):
+            fft = metric.get("fft_size", _EVAL[key]["fft_size"])
+            need(f"$.training.eval_loss_configs.{key}.fft_size", f"the {key} validation metric's "
+                 f"FFT of {fft} (centred STFT)", centered_stft(fft), "fft_size")
+    if builtin and found:  # upstream's built-in losses: one issue, at the clip length
+        out.append(err("$.sample_size", f"{shown} is too short for the built-in "
+                       f"losses (no training.loss_configs): " + "; ".join(
+                           what for _, what, _ in found) + ". The first step fails",
+                       "clip-length", f"use a multiple of {ratio} from "
+                       f"{_round_up(max(_shortest_builtin()), ratio)} up, or "
+                       "write loss_configs with smaller FFT sizes"))
+        return
+    for path, what, fix in found:
+        out.append(err(path, f"{shown} is too short: {what}, and the first step "
+                       "fails", "clip-length", fix))
+
+
+def _clip_discriminator(disc: dict, path: str, size: int, need, found: list) -> None:
+    cfg = disc.get("config") or {}
+    if disc.get("type") == "encodec":
+        ffts = cfg.get("n_ffts", _ENCODEC_DISC["n_ffts"])
+        if ffts:
+            need(f"{path}.n_ffts", f"the encodec discriminator's FFT of {max(ffts)} (no "
+                 "padding: one whole frame)", uncentered_stft(max(ffts)), "n_ffts")
+    elif disc.get("type") == "oobleck":
+        need(path, "the oobleck discriminator (three scales, each halving the clip)",
+             OOBLECK_DISCRIMINATOR_SHORTEST, "discriminator")
+    elif disc.get("type") == "dac":
+        periods = [p for p in cfg.get("periods", _DAC_DISC["periods"])
+                   if positive(p) and not dac_period_fits(size, p)]
+        if periods:
+            found.append((f"{path}.periods", f"the dac discriminator's period(s) "
+                          f"{periods} reflect-pad the clip by more than its length (a whole "
+                          "period when the period divides it)",
+                          "use a sample_size longer than every period, or remove the period"))
+        windows = [w for w in cfg.get("fft_sizes", _DAC_DISC["fft_sizes"])
+                   if positive(w) and not dac_band_fits(size, w)]
+        if windows:
+            found.append((f"{path}.fft_sizes", f"the dac discriminator's band STFT(s) "
+                          f"{windows} reflect-pad by more than the clip's length (3/8 of the "
+                          "window, plus the hop alignment)", "use a longer sample_size, or "
+                          "smaller fft_sizes"))
+
+
+def _round_up(value: int, step: int) -> int:
+    return -(-value // step) * step
+
+
+def _shortest_builtin() -> list[int]:
+    spectral = BUILTIN_LOSS_CONFIGS["spectral"]["config"]["fft_sizes"]
+    encodec = BUILTIN_LOSS_CONFIGS["discriminator"]["config"]["n_ffts"]
+    return [centered_stft(max(spectral)), uncentered_stft(max(encodec))]

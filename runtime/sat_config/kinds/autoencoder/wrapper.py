@@ -21,24 +21,8 @@ from .discriminators import build_discriminator
 from ...training.ema import EMA
 from ...training.components.autoencoder import AudioAutoencoder, build_autoencoder
 from ...training.optim import create_optimizer, create_scheduler
+from .facts import BUILTIN_LOSS_CONFIGS
 
-# Upstream's built-in losses when `training.loss_configs` is absent (training/autoencoders.py);
-# the schema describes this object but cannot carry it as a default. Scales 2048..32, hop n/4.
-_SCALES = [2048, 1024, 512, 256, 128, 64, 32]
-BUILTIN_LOSS_CONFIGS: dict[str, Any] = {
-    "discriminator": {
-        "type": "encodec",
-        "config": {"filters": 32, "n_ffts": _SCALES, "hop_lengths": [s // 4 for s in _SCALES],
-                   "win_lengths": _SCALES},
-        "weights": {"adversarial": 0.1, "feature_matching": 5.0},
-    },
-    "spectral": {
-        "config": {"fft_sizes": _SCALES, "hop_sizes": [s // 4 for s in _SCALES],
-                   "win_lengths": _SCALES, "perceptual_weighting": True},
-        "weights": {"mrstft": 1.0},
-    },
-    "time": {"weights": {"l1": 0.0}},
-}
 # Upstream's optimiser for each group when `optimizer_configs` is absent (AdamW at learning_rate).
 _DEFAULT_BETAS = [0.8, 0.99]
 EMA_BETA = 0.9999  # fixed upstream, not a config key

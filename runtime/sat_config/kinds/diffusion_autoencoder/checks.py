@@ -11,8 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from ...errors import Issue, err, warn
+from .facts import STFT_SCALES
 from ...checks.parts.autoencoder import (check_latents, check_stages, decoder_output, downsampling_ratio,
     encoder_input, encoder_ratio)
+from ...checks.parts import positive
+from ...checks.parts.clips import centered_stft, check_one_frame
 from ...checks.parts.backbones import Backbone, check_length, check_structure
 from ...checks.parts.diffusion import check_backbone_io, check_model_io, check_signal, signal_channels
 
@@ -33,8 +36,27 @@ def checks(cfg: dict[str, Any]) -> list[Issue]:
     check_latents(out, model, "$.model")
     _check_latent_input(out, bb, model)
     _check_ratio(out, model)
-    check_length(out, cfg, downsampling_ratio(model.get("pretransform")), bb)
+    pre = downsampling_ratio(model.get("pretransform")) or 1
+    if check_one_frame(out, cfg["sample_size"], pre, "the pretransform"):
+        enc = encoder_ratio(model["encoder"]) if model.get("encoder") else 1
+        if enc is not None:
+            check_one_frame(out, cfg["sample_size"], pre * enc, "the encoder"
+                            + (" after the pretransform" if pre > 1 else ""))
+    check_length(out, cfg, pre, bb)
+    _check_reconstruction(out, cfg)
     return out
+
+
+def _check_reconstruction(out: list[Issue], cfg: dict) -> None:
+    """The reconstruction loss's largest centred STFT reads the whole clip."""
+    if not (cfg.get("training") or {}).get("use_reconstruction_loss"):
+        return
+    need = centered_stft(max(STFT_SCALES))
+    if positive(cfg["sample_size"]) and cfg["sample_size"] < need:
+        out.append(err("$.training.use_reconstruction_loss", f"the reconstruction loss's "
+                       f"largest STFT ({max(STFT_SCALES)}) needs clips of at least {need} "
+                       f"samples, but sample_size is {cfg['sample_size']}: the build fails",
+                       "clip-length", f"use sample_size {need} or more, or turn the loss off"))
 
 
 def _check_encoder(out: list[Issue], model: dict) -> None:

@@ -30,11 +30,10 @@ from torch import nn
 from ...models import DiffusionAutoencoderConfig
 from ...training.components.timesteps import TimestepSampler, alphas_sigmas
 from ...training.ema import EMA
+from .facts import STFT_OVERLAP, STFT_SCALES
 
 EMA_BETA = 0.9999  # fixed upstream
 RECONSTRUCTION_WEIGHT = 0.1
-STFT_SCALES = (2048, 1024, 512, 256, 128, 64, 32)
-STFT_OVERLAP = 0.75
 VALIDATION_TIMESTEPS = (0.1, 0.3, 0.5, 0.7, 0.9)
 REGULARISER_WEIGHTS = {  # upstream's create_loss_modules_from_bottleneck with no loss config
     "kl": ("kl_loss", 1e-6),
