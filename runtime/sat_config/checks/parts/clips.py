@@ -75,7 +75,7 @@ def wavelet_shortest(levels: int, wavelet: str) -> int:
 def check_wavelet_clip(out: list[Issue], size: object, cfg: dict, path: str) -> None:
     """A wavelet pretransform (at ``path``) reads whole ``sample_size`` clips: a multiple of
     ``2**levels`` and at least :func:`wavelet_shortest` samples."""
-    levels, wavelet = cfg.get("levels"), cfg.get("wavelet", "bior4.4")
+    levels, wavelet = cfg.get("levels"), cfg.get("wavelet")  # both required by the schema
     if not positive(size, levels) or levels > 30 or not isinstance(wavelet, str) \
             or len(wavelet) != 7:
         return
