@@ -14,7 +14,7 @@ from typing import Any
 from ...errors import Issue, err, warn
 from ...schema.facts import defaults
 from . import positive
-from .clips import check_one_frame
+from .clips import check_one_frame, length_said
 
 _UNCOND = {kind: defaults("diffusion_uncond", "model", f"type={kind}", "config")
            for kind in ("DAU1d", "adp_uncond_1d", "dit")}
@@ -197,8 +197,8 @@ def check_length(out: list[Issue], top: dict, pre_ratio: int | None, bb: Backbon
     whole = pre * step
     if size is None or size % whole == 0:
         return
-    if any(i.path == "$.sample_size" and i.severity == "error" for i in out):
-        return  # said already (a wavelet pretransform needs whole multiples)
+    if length_said(out):
+        return  # a wavelet pretransform needs whole multiples
     fix = f"use a multiple of {whole}, e.g. {size // whole * whole or whole}"
     if size % pre:
         tail = f", and the backbone needs multiples of {whole}" if step > 1 else ""

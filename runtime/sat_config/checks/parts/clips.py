@@ -40,14 +40,19 @@ def dac_band_fits(size: int, window: int) -> bool:
     return pad + math.ceil(size / hop) * hop - size < size
 
 
+def length_said(out: list[Issue]) -> bool:
+    """An error at ``$.sample_size`` is already in ``out`` (a clip length is said once)."""
+    return any(i.path == "$.sample_size" and i.severity == "error" for i in out)
+
+
 def check_one_frame(out: list[Issue], size: object, ratio: object, what: str,
                     fix_multiple: object = None) -> bool:
     """``sample_size`` holds at least one frame of a ``ratio``-fold downsampling (``what``);
     False (and an error) when it is shorter. ``fix_multiple``: the multiple to suggest."""
     if not positive(size, ratio) or size >= ratio:  # type: ignore[operator]
         return True
-    if any(i.path == "$.sample_size" and i.severity == "error" for i in out):
-        return False  # said already (a wavelet pretransform's own length)
+    if length_said(out):
+        return False  # a wavelet pretransform's own length
     step = fix_multiple if positive(fix_multiple) else ratio
     out.append(err("$.sample_size", f"sample_size {size} is shorter than one frame of {what} "
                    f"({ratio} samples): not one latent frame, and encoding it fails on the first "

@@ -30,6 +30,7 @@ from torch import nn
 from ...models import DiffusionAutoencoderConfig
 from ...training.components.timesteps import TimestepSampler, alphas_sigmas
 from ...training.ema import EMA
+from ...checks.parts.clips import centered_stft
 from .facts import STFT_OVERLAP, STFT_SCALES
 
 EMA_BETA = 0.9999  # fixed upstream
@@ -87,7 +88,7 @@ class DiffusionAutoencoderTrainingWrapper(pl.LightningModule):
         self.use_reconstruction_loss = training.use_reconstruction_loss
         self.sdstft = None
         if self.use_reconstruction_loss:
-            if config.sample_size <= max(STFT_SCALES) // 2:
+            if config.sample_size < centered_stft(max(STFT_SCALES)):  # the check's rule
                 raise ValueError(f"training.use_reconstruction_loss: its largest STFT has "
                                  f"{max(STFT_SCALES)} bins, so clips need more than "
                                  f"{max(STFT_SCALES) // 2} samples (sample_size is "
